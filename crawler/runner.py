@@ -1,0 +1,80 @@
+"""Running a spider from Python and summarising the run: the library behind ``newsarchive ingest``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.extensions import run_counts
+from crawler.signals import document_failed
+
+FailureCallback = Callable[[str, str], None]
+
+
+@dataclass
+class RunSummary:
+    run_id: int | None
+    counts: dict[str, Any]
+    finish_reason: str | None
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return int(self.counts.get("failed", 0))
+
+    def line(self, unit: str = "files") -> str:
+        c = self.counts
+        stored = c["new"] + c["updated"]
+        dropped = sum(c["dropped"].values())
+        parts = [
+            f"{c['inputs']} {unit} read",
+            f"{stored} stored ({c['new']} new, {c['updated']} updated)",
+            f"{c['unchanged']} unchanged",
+            f"{c['duplicates']} duplicate{'s' if c['duplicates'] != 1 else ''}",
+        ]
+        if dropped:
+            parts.append(f"{dropped} dropped")
+        parts.append(f"{c['failed']} failed")
+        return f"{parts[0]}: " + ", ".join(parts[1:])
+
+
+def project_settings(**overrides: Any) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.update({k: v for k, v in overrides.items() if v is not None}, priority="cmdline")
+    return settings
+
+
+def run_spider(
+    spider: str,
+    *,
+    settings: Settings,
+    on_failure: FailureCallback | None = None,
+    **spider_kwargs: Any,
+) -> RunSummary:
+    """Run one spider to completion in this process (once per process: Twisted's reactor cannot restart)."""
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spider)
+    failures: list[tuple[str, str]] = []
+
+    def collect(input: str, reason: str, counted: bool, **_: Any) -> None:  # noqa: A002
+        if counted:
+            failures.append((input, reason))
+            if on_failure is not None:
+                on_failure(input, reason)
+
+    crawler.signals.connect(collect, signal=document_failed, weak=False)
+    process.crawl(crawler, **spider_kwargs)
+    process.start()
+    assert crawler.stats is not None
+    stats = crawler.stats.get_stats()
+    return RunSummary(
+        run_id=stats.get("archive/run_id"),
+        counts=run_counts(stats),
+        finish_reason=stats.get("finish_reason"),
+        failures=failures,
+    )

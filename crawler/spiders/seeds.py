@@ -1,0 +1,84 @@
+"""The local seed reader as a spider: ``scrapy crawl seeds -a path=seeds/`` (what ``newsarchive ingest`` runs).
+
+Files are fetched through Scrapy's ``file://`` handler so that seed documents take exactly the path crawled
+pages take: the same item pipelines extract, deduplicate and store them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+from w3lib.url import file_uri_to_path
+
+from crawler.items import PageItem
+from pipelines.errors import DocumentError
+from pipelines.item_pipelines import report_failure
+from pipelines.seeds import discover_seed_files, read_sidecar
+
+
+class SeedsSpider(scrapy.Spider):
+    name = "seeds"
+    run_kind = "ingest"
+    # The user named these files as documents: one that yields no article has failed, not been skipped.
+    every_input_is_an_article = True
+    # Local files: no robots.txt, and no politeness delays (they are for other people's servers).
+    custom_settings = {
+        "ROBOTSTXT_OBEY": False,
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+    }
+
+    def __init__(self, path: str | None = None, paths: Iterable[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # -a path=a:b on the command line (os.pathsep-separated); a list from the Python API.
+        self.paths = list(paths or []) + (path.split(os.pathsep) if path else [])
+        if not self.paths:
+            raise ValueError("the seeds spider needs a path: scrapy crawl seeds -a path=seeds/")
+        self.run_args = {"paths": self.paths}
+
+    async def start(self) -> AsyncIterator[Any]:
+        files, errors = discover_seed_files(self.paths)
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("archive/inputs_total", len(files) + len(errors))
+        for error in errors:
+            report_failure(self.crawler, error.input, error.reason, stage="read")
+        for seed in files:
+            yield scrapy.Request(
+                seed.path.as_uri(),
+                callback=self.parse_document,
+                errback=self.read_failed,
+                cb_kwargs={"name": seed.name},
+                dont_filter=True,
+            )
+
+    def parse_document(self, response: Response, name: str) -> Iterable[PageItem]:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("archive/inputs")
+        try:
+            sidecar = read_sidecar(Path(file_uri_to_path(response.url)), name)
+        except DocumentError as exc:
+            report_failure(self.crawler, exc.input, exc.reason, stage="read")
+            return
+        yield PageItem(
+            body=response.body,
+            name=name,
+            fetched_at=sidecar.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds"),
+            url=sidecar.get("url"),
+            headers=sidecar.get("headers") or {},
+            path=name,
+            source=sidecar.get("source"),
+            timezone=sidecar.get("timezone"),
+        )
+
+    def read_failed(self, failure: Failure) -> None:
+        name = failure.request.cb_kwargs.get("name", failure.request.url)  # type: ignore[attr-defined]
+        reason = failure.getErrorMessage() or failure.type.__name__  # type: ignore[union-attr]
+        report_failure(self.crawler, name, f"cannot read: {reason}", stage="read")

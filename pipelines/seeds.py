@@ -1,0 +1,109 @@
+"""The local seed reader's file handling: which files under the given paths are documents, and sidecars.
+
+A saved page ``page.html`` may have a sidecar ``page.html.json`` telling what a crawler would have known:
+``{"url": ..., "fetched_at": ..., "source": ..., "headers": {...}, "timezone": ...}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pipelines.errors import DocumentError
+
+DOCUMENT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".shtml", ".xhtml"}
+# A folder's own documentation, not a seed: skipped in folder walks (still read when named explicitly).
+FOLDER_DOCS = {"readme", "license", "licence", "changelog", "contributing"}
+SIDECAR_SUFFIX = ".json"
+_SIDECAR_KEYS = {"url", "fetched_at", "source", "headers", "timezone", "encoding"}
+
+
+@dataclass(frozen=True)
+class SeedFile:
+    path: Path  # absolute
+    name: str  # as the user would write it: relative to the working directory when inside it
+
+
+def display_name(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _is_seed_name(name: str) -> bool:
+    stem, suffix = Path(name).stem.lower(), Path(name).suffix.lower()
+    return not name.startswith(".") and suffix in DOCUMENT_SUFFIXES and stem not in FOLDER_DOCS
+
+
+def discover_seed_files(paths: Iterable[str]) -> tuple[list[SeedFile], list[DocumentError]]:
+    """Expand files and folders (recursively, in name order) into seed files, and errors for bad paths.
+
+    A file named explicitly is always read; inside folders only document suffixes are taken, and hidden
+    files and folders are skipped.
+    """
+    files: list[SeedFile] = []
+    errors: list[DocumentError] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            errors.append(DocumentError(raw, "no such file or folder"))
+            continue
+        if path.is_dir():
+            found = []
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(
+                    Path(root, n) for n in names if _is_seed_name(n)
+                )
+            candidates = sorted(found)
+        else:
+            candidates = [path]
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                files.append(SeedFile(resolved, display_name(candidate.absolute())))
+    return files, errors
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def read_sidecar(path: Path, name: str) -> dict[str, Any]:
+    """The sidecar's fields for a document, {} when it has none; DocumentError when it is unreadable."""
+    sidecar = sidecar_path(path)
+    if not sidecar.exists():
+        return {}
+    sidecar_name = name + SIDECAR_SUFFIX
+    try:
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DocumentError(sidecar_name, f"unreadable sidecar: {exc}") from None
+    if not isinstance(data, dict):
+        raise DocumentError(sidecar_name, "sidecar must be a JSON object")
+    unknown = set(data) - _SIDECAR_KEYS
+    if unknown:
+        raise DocumentError(sidecar_name, f"unknown sidecar field(s): {', '.join(sorted(unknown))}")
+    if data.get("fetched_at") is not None:
+        try:
+            fetched = datetime.fromisoformat(str(data["fetched_at"]))
+        except ValueError:
+            raise DocumentError(sidecar_name, f"fetched_at is not an ISO 8601 time: {data['fetched_at']!r}") from None
+        if fetched.tzinfo is None:
+            raise DocumentError(sidecar_name, "fetched_at needs a UTC offset, e.g. 2024-03-01T10:00:00+08:00")
+        data["fetched_at"] = fetched.isoformat()
+    headers = data.get("headers") or {}
+    if not isinstance(headers, dict):
+        raise DocumentError(sidecar_name, "headers must be a JSON object of strings")
+    if data.get("encoding"):
+        headers = {**headers, "Content-Type": f"text/html; charset={data['encoding']}"}
+    data["headers"] = {str(k): str(v) for k, v in headers.items()}
+    return data

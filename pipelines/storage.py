@@ -1,0 +1,195 @@
+"""Saving article records, crawl runs and captures into the archive. Every function takes ``db`` first.
+
+Storage never loses what is stored: an article whose text changes keeps its previous text in
+``article_versions``; keys are only ever added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import sqlite_utils
+
+from pipelines.records import CONTENT_FIELDS
+from pipelines.schema import FTS_TABLE
+from pipelines.search_text import index_text
+
+Outcome = Literal["new", "updated", "unchanged", "duplicate"]
+_JSON_FIELDS = ("authors", "contributors", "tags", "categories", "images")
+_ID_BITS = 52  # JavaScript reads integers exactly up to 2**53
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    outcome: Outcome
+    article_id: int
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def stable_id(key: str) -> int:
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[: _ID_BITS // 4], 16)
+
+
+def _row_values(record: Mapping[str, Any]) -> dict[str, Any]:
+    columns = {k: v for k, v in record.items() if k != "keys"}
+    for field in _JSON_FIELDS:
+        if field in columns:
+            columns[field] = json.dumps(columns[field] or [], ensure_ascii=False)
+    return columns
+
+
+def _comparable(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {field: row.get(field) for field in CONTENT_FIELDS}
+
+
+def find_article_by_keys(db: sqlite_utils.Database, keys: Iterable[str]) -> int | None:
+    for key in keys:
+        row = db.execute("select article_id from article_keys where key = ?", [key]).fetchone()
+        if row:
+            return int(row[0])
+    return None
+
+
+def find_article_by_content(db: sqlite_utils.Database, content_hash: str) -> int | None:
+    row = db.execute(
+        "select id from articles where content_hash = ? order by first_seen, id limit 1", [content_hash]
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def add_keys(db: sqlite_utils.Database, article_id: int, keys: Iterable[str], kind: str) -> None:
+    """Record keys for an article; a key already known (for any article) is left as it is."""
+    seen = now_iso()
+    for key in keys:
+        db.execute(
+            "insert or ignore into article_keys (key, article_id, kind, first_seen) values (?, ?, ?, ?)",
+            [key, article_id, kind, seen],
+        )
+
+
+def ensure_source(db: sqlite_utils.Database, key: str, **fields: Any) -> None:
+    """Make sure ``sources`` has a row for ``key`` (a local or ad-hoc source); declared sources win."""
+    if not db.execute("select 1 from sources where key = ?", [key]).fetchone():
+        db["sources"].insert({"key": key, "name": fields.pop("name", key), "added": now_iso(), **fields})
+
+
+def _index(db: sqlite_utils.Database, article_id: int, title: str | None, text: str) -> None:
+    db.execute(f"delete from [{FTS_TABLE}] where rowid = ?", [article_id])
+    db.execute(
+        f"insert into [{FTS_TABLE}] (rowid, title, text) values (?, ?, ?)",
+        [article_id, index_text(title), index_text(text)],
+    )
+
+
+def _new_id(db: sqlite_utils.Database, key: str) -> int:
+    article_id = stable_id(key)
+    # A 52-bit collision is vanishingly rare; probing keeps ids unique and deterministic for an archive.
+    while db.execute("select 1 from articles where id = ?", [article_id]).fetchone():
+        article_id = (article_id + 1) % (1 << _ID_BITS)
+    return article_id
+
+
+def save_article(
+    db: sqlite_utils.Database,
+    record: Mapping[str, Any],
+    *,
+    run_id: int | None = None,
+    capture_id: int | None = None,
+) -> SaveResult:
+    """Insert a new article, update a changed one (keeping the old text as a version) or leave it be.
+
+    The caller decides what is a duplicate before this (see ``pipelines.dedup``): a record whose keys are
+    unknown is stored as a new article.
+    """
+    keys = list(record.get("keys") or [])
+    now = now_iso()
+    values = _row_values(record)
+    values.update(run_id=run_id, capture_id=capture_id)
+    with db.conn:
+        ensure_source(db, values["source"], kind="local" if values["source"] == "seeds" else "site")
+        article_id = find_article_by_keys(db, keys)
+        if article_id is None:
+            identity = values.get("canonical_url") or values.get("url") or values["content_hash"]
+            article_id = _new_id(db, identity)
+            db["articles"].insert(
+                {**values, "id": article_id, "first_seen": now, "last_changed": now, "version": 1}
+            )
+            add_keys(db, article_id, keys, kind="fetched")
+            _index(db, article_id, values.get("title"), values["text"])
+            return SaveResult("new", article_id)
+
+        stored = db["articles"].get(article_id)
+        add_keys(db, article_id, keys, kind="alias")
+        if _comparable(stored) == _comparable(values):
+            db["articles"].update(article_id, {"fetched_at": values.get("fetched_at")})
+            return SaveResult("unchanged", article_id)
+        db["article_versions"].insert(
+            {
+                "article_id": article_id,
+                "version": stored["version"] or 1,
+                **{f: stored[f] for f in ("title", "text", "content_hash", "published", "modified")},
+                "fetched_at": stored["fetched_at"],
+                "capture_id": stored["capture_id"],
+                "replaced_at": now,
+            }
+        )
+        db["articles"].update(
+            article_id, {**values, "version": (stored["version"] or 1) + 1, "last_changed": now}
+        )
+        _index(db, article_id, values.get("title"), values["text"])
+        return SaveResult("updated", article_id)
+
+
+def save_duplicate(db: sqlite_utils.Database, record: Mapping[str, Any], original_id: int) -> None:
+    """Remember an exact copy's keys as aliases of the original, so it is recognised next time."""
+    with db.conn:
+        add_keys(db, original_id, record.get("keys") or [], kind="duplicate")
+
+
+def save_capture(db: sqlite_utils.Database, capture: Mapping[str, Any]) -> int:
+    values = dict(capture)
+    if isinstance(values.get("headers"), Mapping):
+        values["headers"] = json.dumps(dict(values["headers"]), ensure_ascii=False)
+    with db.conn:
+        return int(db["captures"].insert(values).last_pk)
+
+
+def start_run(db: sqlite_utils.Database, *, kind: str, spider: str, source: str | None, args: Any) -> int:
+    with db.conn:
+        return int(
+            db["crawl_runs"]
+            .insert(
+                {
+                    "kind": kind,
+                    "spider": spider,
+                    "source": source,
+                    "args": json.dumps(args, ensure_ascii=False, default=str),
+                    "started": now_iso(),
+                    "status": "running",
+                }
+            )
+            .last_pk
+        )
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, **counts: Any) -> None:
+    values = {k: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict) else v
+              for k, v in counts.items()}
+    values.setdefault("finished", now_iso())
+    with db.conn:
+        db["crawl_runs"].update(run_id, values)
+
+
+def save_error(db: sqlite_utils.Database, run_id: int | None, input_name: str, reason: str, stage: str) -> None:
+    with db.conn:
+        db["crawl_errors"].insert(
+            {"run_id": run_id, "input": input_name, "stage": stage, "reason": reason, "at": now_iso()}
+        )
