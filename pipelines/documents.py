@@ -14,7 +14,7 @@ from typing import Any
 
 from pipelines.errors import DocumentError
 from pipelines.extract import NotAnArticle, try_extract
-from pipelines.frontmatter import CHINA_TZ, parse_front_matter
+from pipelines.frontmatter import parse_front_matter
 from pipelines.records import build_record
 
 _HTML_SNIFF = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title|div|article|p)\b", re.IGNORECASE)
@@ -94,7 +94,7 @@ def document_to_record(doc: RawDocument) -> dict[str, Any]:
         front = parse_front_matter(text, doc.name, timezone=doc.timezone)
         try:
             extracted = try_extract(
-                front.to_html(), front.url or doc.url, fetched_at=fetched_at, timezone=doc.timezone or CHINA_TZ
+                front.to_html(), front.url or doc.url, fetched_at=fetched_at, timezone=front.timezone
             )
         except NotAnArticle as exc:
             raise DocumentError(doc.name, f"not an article: {exc}", not_article=True) from None

@@ -37,6 +37,7 @@ class FrontMatterDocument:
     url: str | None = None
     source: str | None = None
     language: str | None = None
+    timezone: str = "UTC"  # the zone a date without offset is read in (China's for Chinese documents)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_html(self) -> bytes:
@@ -149,5 +150,6 @@ def parse_front_matter(text: str, name: str, *, timezone: str | None = None) -> 
         url=str(meta["url"]).strip() if meta.get("url") else None,
         source=str(meta["source"]).strip() if meta.get("source") else None,
         language=str(language) if language else None,
+        timezone=default_tz,
         extra={k: v for k, v in meta.items() if k not in known},
     )
