@@ -84,6 +84,8 @@ def serve(db_path: str, public: bool, datasette_args: tuple[str, ...]) -> None:
     from publish import datasette_serve_args
 
     if not Path(db_path).exists():
-        raise click.ClickException(f"{db_path} does not exist: build it first with: newsarchive ingest seeds/")
+        raise click.ClickException(
+            f"{db_path} does not exist: build it first with: newsarchive ingest seeds/"
+        )
     args = [*datasette_serve_args(db_path, public=public), *datasette_args]
     datasette_cli.main(args=args, prog_name="newsarchive serve")

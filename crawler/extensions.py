@@ -74,7 +74,7 @@ class RunRecorder:
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("archive/run_id", self.run_id)
 
-    def document_failed(self, input: str, reason: str, stage: str, counted: bool) -> None:  # noqa: A002
+    def document_failed(self, input: str, reason: str, stage: str, counted: bool) -> None:
         if self.run_id is not None:
             save_error(self.db, self.run_id, input, reason, stage if counted else f"{stage} (dropped)")
 

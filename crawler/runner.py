@@ -61,7 +61,7 @@ def run_spider(
     crawler = process.create_crawler(spider)
     failures: list[tuple[str, str]] = []
 
-    def collect(input: str, reason: str, counted: bool, **_: Any) -> None:  # noqa: A002
+    def collect(input: str, reason: str, counted: bool, **_: Any) -> None:
         if counted:
             failures.append((input, reason))
             if on_failure is not None:

@@ -12,9 +12,9 @@ ARCHIVE_EXTRACT_WORKERS = -1
 ARCHIVE_PROGRESS = False
 
 ITEM_PIPELINES = {
-    "pipelines.item_pipelines.ExtractPipeline": 100,
-    "pipelines.item_pipelines.DedupPipeline": 200,
-    "pipelines.item_pipelines.StorePipeline": 300,
+    "pipelines.extract_pipeline.ExtractPipeline": 100,
+    "pipelines.dedup_pipeline.DedupPipeline": 200,
+    "pipelines.store_pipeline.StorePipeline": 300,
 }
 EXTENSIONS = {
     "crawler.extensions.RunRecorder": 100,

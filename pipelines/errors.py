@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DocumentError(Exception):
     """A document that cannot become an article: ``input`` names it, ``reason`` says why in one line."""
@@ -13,7 +15,7 @@ class DocumentError(Exception):
         # A page that was read fine but is not an article (a list page, an empty page) rather than bad input.
         self.not_article = not_article
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self) -> tuple[Any, tuple[str, str, bool]]:
         # Keep the fields when the error crosses a process pool boundary.
         return (_rebuild, (self.input, self.reason, self.not_article))
 

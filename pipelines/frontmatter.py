@@ -95,9 +95,7 @@ def _as_list(value: Any, name: str, field_name: str) -> list[str]:
 def _published(value: Any, name: str, default_tz: str) -> str | None:
     if value in (None, ""):
         return None
-    if isinstance(value, dt.datetime):
-        value = value.isoformat()
-    elif isinstance(value, dt.date):
+    if isinstance(value, dt.date):  # YAML reads unquoted dates and datetimes itself (datetime is a date)
         value = value.isoformat()
     parsed = parse_datetime_text(str(value), default_tz=default_tz)
     if parsed is None:

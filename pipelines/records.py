@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0003ffff]")
+_CJK_CHAR = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0003ffff]"
+)
 _OTHER_WORD = re.compile(r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _TRAILING_SPACE = re.compile(r"[ \t\u3000]+\n")
@@ -99,7 +101,9 @@ def build_record(
     overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The article record for one document. ``overrides`` (e.g. front matter tags) win over extraction."""
-    record: dict[str, Any] = {field: extracted.get(field) for field in (*EXTRACTED_FIELDS, *PROVENANCE_FIELDS)}
+    record: dict[str, Any] = {
+        field: extracted.get(field) for field in (*EXTRACTED_FIELDS, *PROVENANCE_FIELDS)
+    }
     for field, value in (overrides or {}).items():
         if value not in (None, "", []):
             record[field] = value

@@ -56,12 +56,10 @@ def discover_seed_files(paths: Iterable[str]) -> tuple[list[SeedFile], list[Docu
             errors.append(DocumentError(raw, "no such file or folder"))
             continue
         if path.is_dir():
-            found = []
+            found: list[Path] = []
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(
-                    Path(root, n) for n in names if _is_seed_name(n)
-                )
+                found.extend(Path(root, n) for n in names if _is_seed_name(n))
             candidates = sorted(found)
         else:
             candidates = [path]
@@ -96,7 +94,9 @@ def read_sidecar(path: Path, name: str) -> dict[str, Any]:
         try:
             fetched = datetime.fromisoformat(str(data["fetched_at"]))
         except ValueError:
-            raise DocumentError(sidecar_name, f"fetched_at is not an ISO 8601 time: {data['fetched_at']!r}") from None
+            raise DocumentError(
+                sidecar_name, f"fetched_at is not an ISO 8601 time: {data['fetched_at']!r}"
+            ) from None
         if fetched.tzinfo is None:
             raise DocumentError(sidecar_name, "fetched_at needs a UTC offset, e.g. 2024-03-01T10:00:00+08:00")
         data["fetched_at"] = fetched.isoformat()

@@ -30,6 +30,11 @@ class SaveResult:
     article_id: int
 
 
+def _last_pk(table: sqlite_utils.db.Table) -> int:
+    assert table.last_pk is not None
+    return int(table.last_pk)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -78,7 +83,9 @@ def add_keys(db: sqlite_utils.Database, article_id: int, keys: Iterable[str], ki
 def ensure_source(db: sqlite_utils.Database, key: str, **fields: Any) -> None:
     """Make sure ``sources`` has a row for ``key`` (a local or ad-hoc source); declared sources win."""
     if not db.execute("select 1 from sources where key = ?", [key]).fetchone():
-        db["sources"].insert({"key": key, "name": fields.pop("name", key), "added": now_iso(), **fields})
+        db.table("sources").insert(
+            {"key": key, "name": fields.pop("name", key), "added": now_iso(), **fields}
+        )
 
 
 def _index(db: sqlite_utils.Database, article_id: int, title: str | None, text: str) -> None:
@@ -119,19 +126,19 @@ def save_article(
         if article_id is None:
             identity = values.get("canonical_url") or values.get("url") or values["content_hash"]
             article_id = _new_id(db, identity)
-            db["articles"].insert(
+            db.table("articles").insert(
                 {**values, "id": article_id, "first_seen": now, "last_changed": now, "version": 1}
             )
             add_keys(db, article_id, keys, kind="fetched")
             _index(db, article_id, values.get("title"), values["text"])
             return SaveResult("new", article_id)
 
-        stored = db["articles"].get(article_id)
+        stored = db.table("articles").get(article_id)
         add_keys(db, article_id, keys, kind="alias")
         if _comparable(stored) == _comparable(values):
-            db["articles"].update(article_id, {"fetched_at": values.get("fetched_at")})
+            db.table("articles").update(article_id, {"fetched_at": values.get("fetched_at")})
             return SaveResult("unchanged", article_id)
-        db["article_versions"].insert(
+        db.table("article_versions").insert(
             {
                 "article_id": article_id,
                 "version": stored["version"] or 1,
@@ -141,7 +148,7 @@ def save_article(
                 "replaced_at": now,
             }
         )
-        db["articles"].update(
+        db.table("articles").update(
             article_id, {**values, "version": (stored["version"] or 1) + 1, "last_changed": now}
         )
         _index(db, article_id, values.get("title"), values["text"])
@@ -159,14 +166,13 @@ def save_capture(db: sqlite_utils.Database, capture: Mapping[str, Any]) -> int:
     if isinstance(values.get("headers"), Mapping):
         values["headers"] = json.dumps(dict(values["headers"]), ensure_ascii=False)
     with db.conn:
-        return int(db["captures"].insert(values).last_pk)
+        return _last_pk(db.table("captures").insert(values))
 
 
 def start_run(db: sqlite_utils.Database, *, kind: str, spider: str, source: str | None, args: Any) -> int:
     with db.conn:
-        return int(
-            db["crawl_runs"]
-            .insert(
+        return _last_pk(
+            db.table("crawl_runs").insert(
                 {
                     "kind": kind,
                     "spider": spider,
@@ -176,20 +182,23 @@ def start_run(db: sqlite_utils.Database, *, kind: str, spider: str, source: str 
                     "status": "running",
                 }
             )
-            .last_pk
         )
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, **counts: Any) -> None:
-    values = {k: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict) else v
-              for k, v in counts.items()}
+    values = {
+        k: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict) else v
+        for k, v in counts.items()
+    }
     values.setdefault("finished", now_iso())
     with db.conn:
-        db["crawl_runs"].update(run_id, values)
+        db.table("crawl_runs").update(run_id, values)
 
 
-def save_error(db: sqlite_utils.Database, run_id: int | None, input_name: str, reason: str, stage: str) -> None:
+def save_error(
+    db: sqlite_utils.Database, run_id: int | None, input_name: str, reason: str, stage: str
+) -> None:
     with db.conn:
-        db["crawl_errors"].insert(
+        db.table("crawl_errors").insert(
             {"run_id": run_id, "input": input_name, "stage": stage, "reason": reason, "at": now_iso()}
         )

@@ -78,7 +78,11 @@ def test_ingest_twice_stores_nothing_twice_and_a_changed_file_updates(run_cli, s
     assert "百分之八" in old["text"]
     run = last_run(cwd / "a.db")
     assert (run["kind"], run["status"], run["inputs"], run["updated"], run["unchanged"]) == (
-        "ingest", "finished", 2, 1, 1,
+        "ingest",
+        "finished",
+        2,
+        1,
+        1,
     )
 
 
@@ -127,7 +131,11 @@ def test_bad_input_fails_clearly_and_everything_else_is_stored(run_cli, seed_dir
         assert {**after[article_id], "fetched_at": None} == {**row, "fetched_at": None}
     run = last_run(cwd / "a.db")
     assert run["failed"] == 7
-    errors = list(sqlite_utils.Database(cwd / "a.db").query("select input, reason from crawl_errors where run_id = ?", [run["id"]]))
+    errors = list(
+        sqlite_utils.Database(cwd / "a.db").query(
+            "select input, reason from crawl_errors where run_id = ?", [run["id"]]
+        )
+    )
     assert {e["input"] for e in errors} == set(expected)
 
 
@@ -143,8 +151,13 @@ def test_saved_page_with_sidecar_keeps_its_url_and_fetch_time(run_cli, tmp_path:
         ).encode("gbk")
     )
     (tmp_path / "page.html.json").write_text(
-        json.dumps({"url": "https://news.example.cn/a/1.html", "fetched_at": "2024-03-01T10:00:00+08:00",
-                    "source": "example-news"}),
+        json.dumps(
+            {
+                "url": "https://news.example.cn/a/1.html",
+                "fetched_at": "2024-03-01T10:00:00+08:00",
+                "source": "example-news",
+            }
+        ),
         encoding="utf-8",
     )
     result = run_cli("ingest", "page.html", "--db", "a.db", cwd=tmp_path)
@@ -161,12 +174,31 @@ def test_scrapy_crawl_seeds_does_the_same_as_ingest(repo_root: Path, seed_dir: P
     db_path = tmp_path / "scrapy.db"
     env = {**os.environ, "PYTHONPATH": str(repo_root)}
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "seeds", "-a", f"path={seed_dir}", "-s", f"ARCHIVE_DB={db_path}",
-         "-s", "LOG_LEVEL=WARNING"],
-        cwd=repo_root, env=env, capture_output=True, text=True, timeout=180, check=False,
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "seeds",
+            "-a",
+            f"path={seed_dir}",
+            "-s",
+            f"ARCHIVE_DB={db_path}",
+            "-s",
+            "LOG_LEVEL=WARNING",
+        ],
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert sorted(a["title"] for a in articles(db_path)) == ["地铁6号线一期开通运营", "青岛港集装箱吞吐量创新高"]
+    assert sorted(a["title"] for a in articles(db_path)) == [
+        "地铁6号线一期开通运营",
+        "青岛港集装箱吞吐量创新高",
+    ]
     assert last_run(db_path)["new"] == 2
 
 

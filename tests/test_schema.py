@@ -29,7 +29,9 @@ def test_ensure_db_shape_is_idempotent_and_keeps_rows(db: sqlite_utils.Database,
 def test_older_archive_gains_new_columns_without_losing_data(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old = sqlite_utils.Database(path)
-    old["articles"].insert({"id": 7, "title": "旧文章", "text": "正文", "content_hash": "x", "first_seen": "t"}, pk="id")
+    old["articles"].insert(
+        {"id": 7, "title": "旧文章", "text": "正文", "content_hash": "x", "first_seen": "t"}, pk="id"
+    )
     old.close()
     db = open_archive(str(path))
     assert db["articles"].get(7)["title"] == "旧文章"
@@ -48,6 +50,8 @@ def test_archive_is_readable_by_plain_sqlite3(tmp_path: Path, make_record) -> No
     db.close()
     # No custom tokenizer or function is needed to read the archive, its search index included.
     conn = sqlite3.connect(path)
-    assert conn.execute(f"select count(*) from {FTS_TABLE} where {FTS_TABLE} match '\"青岛\"'").fetchone() == (1,)
+    assert conn.execute(
+        f"select count(*) from {FTS_TABLE} where {FTS_TABLE} match '\"青岛\"'"
+    ).fetchone() == (1,)
     conn.execute("delete from articles")  # triggers use plain SQL only
     assert conn.execute(f"select count(*) from {FTS_TABLE}").fetchone() == (0,)

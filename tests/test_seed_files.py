@@ -14,7 +14,16 @@ from pipelines.seeds import discover_seed_files, read_sidecar
 def test_folders_are_walked_recursively_in_name_order(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / ".hidden").mkdir()
-    for name in ["b/2.html", "a.txt", "b/1.md", "notes.pdf", ".x.txt", ".hidden/y.txt", "b/2.html.json", "README.md"]:
+    for name in [
+        "b/2.html",
+        "a.txt",
+        "b/1.md",
+        "notes.pdf",
+        ".x.txt",
+        ".hidden/y.txt",
+        "b/2.html.json",
+        "README.md",
+    ]:
         (tmp_path / name).write_text("x", encoding="utf-8")
     files, errors = discover_seed_files([str(tmp_path)])
     assert [f.path.relative_to(tmp_path).as_posix() for f in files] == ["a.txt", "b/1.md", "b/2.html"]
@@ -37,8 +46,14 @@ def test_missing_path_is_an_error_naming_it(tmp_path: Path) -> None:
 def test_sidecar_fields(tmp_path: Path) -> None:
     page = tmp_path / "p.html"
     (tmp_path / "p.html.json").write_text(
-        json.dumps({"url": "https://q.example.com/1.html", "fetched_at": "2024-03-01T10:00:00+08:00",
-                    "encoding": "gbk", "source": "q"}),
+        json.dumps(
+            {
+                "url": "https://q.example.com/1.html",
+                "fetched_at": "2024-03-01T10:00:00+08:00",
+                "encoding": "gbk",
+                "source": "q",
+            }
+        ),
         encoding="utf-8",
     )
     sidecar = read_sidecar(page, "p.html")

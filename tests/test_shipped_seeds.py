@@ -13,11 +13,23 @@ EXPECTED = {
     "frontmatter/002_metro_line8_opening.md": ("地铁8号线北段今日开通 胶州北站至青岛北站最快30分钟", None),
     "frontmatter/007_fishing_season_opens.txt": ("黄海伏季休渔今日结束 沙子口渔港千帆待发迎开海", None),
     "html/dzwww_qingdao_ocean_economy_gb2312.html": ("前5个月青岛重点海洋产业增加值同比增长15.2%", "gb18030"),
-    "html/qingdaonews_shibei_schools_gbk_header_only.html": ("市北区今秋新启用3所中小学 新增学位4200个", "gb18030"),
-    "html/xihaian_dongjiakou_routes_gbk_undeclared.html": ("董家口港区新开两条外贸航线 直达东南亚和中东", "gb18030"),
-    "html/shibei_gov_business_environment_utf8_declared_gb2312.html": ("市北区召开2023年优化营商环境工作推进会", "utf-8"),
+    "html/qingdaonews_shibei_schools_gbk_header_only.html": (
+        "市北区今秋新启用3所中小学 新增学位4200个",
+        "gb18030",
+    ),
+    "html/xihaian_dongjiakou_routes_gbk_undeclared.html": (
+        "董家口港区新开两条外贸航线 直达东南亚和中东",
+        "gb18030",
+    ),
+    "html/shibei_gov_business_environment_utf8_declared_gb2312.html": (
+        "市北区召开2023年优化营商环境工作推进会",
+        "utf-8",
+    ),
     "html/ifeng_qd_jiaozhouwan_bridge.html": ("胶州湾大桥迎来集中养护 部分车道夜间封闭施工", "utf-8"),
-    "html/english_qingdao_sailing_week.html": ("Qingdao sailing week draws 600 sailors to Olympic venue", "utf-8"),
+    "html/english_qingdao_sailing_week.html": (
+        "Qingdao sailing week draws 600 sailors to Olympic venue",
+        "utf-8",
+    ),
 }
 MOJIBAKE = ("\ufffd", "Ã", "â€", "锟斤拷", "ï¿½")
 
@@ -32,13 +44,20 @@ def shipped_archive(tmp_path_factory: pytest.TempPathFactory) -> sqlite_utils.Da
     out = tmp_path_factory.mktemp("shipped")
     result = subprocess.run(
         [sys.executable, "-m", "crawler", "ingest", str(repo / "seeds"), "--db", str(out / "a.db")],
-        cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)}, capture_output=True, text=True, timeout=300,
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+        capture_output=True,
+        text=True,
+        timeout=300,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     n = len(list((repo / "seeds").rglob("*.txt"))) + len(list((repo / "seeds").rglob("*.md"))) - 1
     n += len(list((repo / "seeds").rglob("*.html")))
-    assert f"{n} files read: {n} stored ({n} new, 0 updated), 0 unchanged, 0 duplicates, 0 failed" in result.stdout
+    assert (
+        f"{n} files read: {n} stored ({n} new, 0 updated), 0 unchanged, 0 duplicates, 0 failed"
+        in result.stdout
+    )
     return sqlite_utils.Database(out / "a.db")
 
 

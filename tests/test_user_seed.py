@@ -54,7 +54,9 @@ SHIPPED = Expected(
 
 def record_of(path: Path) -> dict:
     return document_to_record(
-        RawDocument(body=path.read_bytes(), name=path.name, path=path.name, fetched_at="2026-01-01T00:00:00+00:00")
+        RawDocument(
+            body=path.read_bytes(), name=path.name, path=path.name, fetched_at="2026-01-01T00:00:00+00:00"
+        )
     )
 
 

@@ -1,4 +1,4 @@
-"""The local seed reader as a spider: ``scrapy crawl seeds -a path=seeds/`` (what ``newsarchive ingest`` runs).
+"""The local seed reader as a spider: ``scrapy crawl seeds -a path=seeds/``, as ``newsarchive ingest`` runs.
 
 Files are fetched through Scrapy's ``file://`` handler so that seed documents take exactly the path crawled
 pages take: the same item pipelines extract, deduplicate and store them.
@@ -19,7 +19,7 @@ from w3lib.url import file_uri_to_path
 
 from crawler.items import PageItem
 from pipelines.errors import DocumentError
-from pipelines.item_pipelines import report_failure
+from pipelines.scrapy_support import report_failure
 from pipelines.seeds import discover_seed_files, read_sidecar
 
 
@@ -29,7 +29,7 @@ class SeedsSpider(scrapy.Spider):
     # The user named these files as documents: one that yields no article has failed, not been skipped.
     every_input_is_an_article = True
     # Local files: no robots.txt, and no politeness delays (they are for other people's servers).
-    custom_settings = {
+    custom_settings: dict[str, Any] | None = {  # noqa: RUF012 (Scrapy declares it so)
         "ROBOTSTXT_OBEY": False,
         "AUTOTHROTTLE_ENABLED": False,
         "DOWNLOAD_DELAY": 0,
