@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from crawler.console import stderr_console
-from crawler.runner import project_settings, run_spider
+from crawler.runner import project_settings, run_spider, run_spiders
+from pipelines.sources import DEFAULT_SOURCES_FILE, SourcesError, adhoc_source, load_sources, select_sources
 
 DB_OPTION = click.option(
     "--db",
@@ -66,6 +67,77 @@ def ingest(
     click.echo(f"{summary.line()} (run {summary.run_id}, {db_path})")
     if summary.failed:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@DB_OPTION
+@click.option(
+    "--sources", "sources_file", default=DEFAULT_SOURCES_FILE, show_default=True, type=click.Path(dir_okay=False),
+    help="The sources file.",
+)
+@click.option("--start-url", help="Crawl a site with no definition, within this URL's host.")
+@click.option("--allow", multiple=True, help="With --start-url: regex of list pages to follow (repeatable).")
+@click.option("--article", multiple=True, help="With --start-url: regex of article pages (repeatable).")
+@click.option("--workers", type=int, help="Extraction processes (default: one per CPU core).")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting.")
+@click.option("-v", "--verbose", count=True, help="Show Scrapy's log (-v info, -vv debug).")
+def crawl(
+    sources: tuple[str, ...],
+    db_path: str,
+    sources_file: str,
+    start_url: str | None,
+    allow: tuple[str, ...],
+    article: tuple[str, ...],
+    workers: int | None,
+    overrides: tuple[str, ...],
+    verbose: int,
+) -> None:
+    """Crawl the named sources (all of them when none is named) into the archive.
+
+    Examples:
+
+        newsarchive crawl ifeng-qingdao --db archive.db
+
+        newsarchive crawl --start-url https://news.example.cn/ --article '/\\d{8}/' --db archive.db
+    """
+    try:
+        if start_url:
+            if sources:
+                raise SourcesError("name sources or give --start-url, not both")
+            selected = [adhoc_source(start_url, allow=allow, article=article)]
+        else:
+            if allow or article:
+                raise SourcesError("--allow and --article go with --start-url")
+            selected = select_sources(load_sources(sources_file), sources)
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from None
+    settings = project_settings(
+        ARCHIVE_DB=db_path, ARCHIVE_EXTRACT_WORKERS=workers, LOG_LEVEL=_log_level(verbose), **_settings(overrides)
+    )
+
+    def print_failure(input_name: str, reason: str) -> None:
+        stderr_console.print(f"[red]failed[/red]: {input_name}: {reason}", markup=True, soft_wrap=True)
+
+    summaries = run_spiders("news", [{"source": s} for s in selected], settings=settings, on_failure=print_failure)
+    for summary in summaries:
+        extra = summary.counts.get("skipped_known", 0)
+        click.echo(
+            f"{summary.source}: {summary.line(unit='article pages')}, {extra} known pages not fetched "
+            f"({summary.finish_reason}, run {summary.run_id})"
+        )
+    if any(s.failed for s in summaries):
+        sys.exit(1)
+
+
+def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    result = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--set")
+        result[name] = value
+    return result
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

@@ -38,6 +38,7 @@ def run_counts(stats: dict[str, Any]) -> dict[str, Any]:
         "unchanged": stats.get("archive/unchanged", 0),
         "duplicates": stats.get("archive/duplicates", 0),
         "failed": stats.get("archive/failed", 0),
+        "skipped_known": stats.get("archive/skipped_known", 0),
         "dropped": dropped,
         "responses_by_status": by_status,
     }

@@ -21,6 +21,7 @@ class RunSummary:
     counts: dict[str, Any]
     finish_reason: str | None
     failures: list[tuple[str, str]] = field(default_factory=list)
+    source: str | None = None
 
     @property
     def failed(self) -> int:
@@ -49,32 +50,59 @@ def project_settings(**overrides: Any) -> Settings:
     return settings
 
 
-def run_spider(
+def run_spiders(
     spider: str,
+    runs: list[dict[str, Any]],
     *,
     settings: Settings,
     on_failure: FailureCallback | None = None,
-    **spider_kwargs: Any,
-) -> RunSummary:
-    """Run one spider to completion in this process (once per process: Twisted's reactor cannot restart)."""
+) -> list[RunSummary]:
+    """Run a spider once per kwargs in ``runs``, concurrently, to completion in this process.
+
+    Once per process: Twisted's reactor cannot be restarted. Each run gets its own ``crawl_runs`` row.
+    """
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(spider)
-    failures: list[tuple[str, str]] = []
+    crawlers = []
+    failures: list[list[tuple[str, str]]] = []
+    for kwargs in runs:
+        crawler = process.create_crawler(spider)
+        collected: list[tuple[str, str]] = []
+        failures.append(collected)
 
-    def collect(input: str, reason: str, counted: bool, **_: Any) -> None:
-        if counted:
-            failures.append((input, reason))
-            if on_failure is not None:
-                on_failure(input, reason)
+        def collect(
+            input: str,  # noqa: A002 (the signal's argument name)
+            reason: str,
+            counted: bool,
+            _into: list[tuple[str, str]] = collected,
+            **_: Any,
+        ) -> None:
+            if counted:
+                _into.append((input, reason))
+                if on_failure is not None:
+                    on_failure(input, reason)
 
-    crawler.signals.connect(collect, signal=document_failed, weak=False)
-    process.crawl(crawler, **spider_kwargs)
+        crawler.signals.connect(collect, signal=document_failed, weak=False)
+        process.crawl(crawler, **kwargs)
+        crawlers.append(crawler)
     process.start()
-    assert crawler.stats is not None
-    stats = crawler.stats.get_stats()
-    return RunSummary(
-        run_id=stats.get("archive/run_id"),
-        counts=run_counts(stats),
-        finish_reason=stats.get("finish_reason"),
-        failures=failures,
-    )
+    summaries = []
+    for crawler, crawler_failures in zip(crawlers, failures, strict=True):
+        assert crawler.stats is not None
+        stats = crawler.stats.get_stats()
+        summaries.append(
+            RunSummary(
+                run_id=stats.get("archive/run_id"),
+                counts=run_counts(stats),
+                finish_reason=stats.get("finish_reason"),
+                failures=crawler_failures,
+                source=getattr(crawler.spider, "source_key", None),
+            )
+        )
+    return summaries
+
+
+def run_spider(
+    spider: str, *, settings: Settings, on_failure: FailureCallback | None = None, **spider_kwargs: Any
+) -> RunSummary:
+    """Run one spider to completion in this process."""
+    return run_spiders(spider, [spider_kwargs], settings=settings, on_failure=on_failure)[0]

@@ -1,5 +1,7 @@
 """Scrapy settings of the newsarchive project. newsarchive's own settings all start with ``ARCHIVE_``."""
 
+import os
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -28,9 +30,28 @@ DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
+DOWNLOADER_MIDDLEWARES = {
+    # Above RedirectMiddleware (600), so it sees redirects before they are followed.
+    "crawler.middlewares.KnownArticlesMiddleware": 650,
+    "crawler.middlewares.RetryBackoffMiddleware": 560,
+}
+# Re-fetch (conditionally) a known article once its last fetch is this old; empty = never. Per source too.
+ARCHIVE_RECHECK_AFTER = ""
+ARCHIVE_RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubles each time
+ARCHIVE_RETRY_BACKOFF_MAX = 120.0
+
+# Politeness: who we are and how to reach whoever runs the crawl, robots.txt, and a gentle pace.
+ARCHIVE_CONTACT_URL = os.environ.get("NEWSARCHIVE_CONTACT_URL", "https://github.com/newsarchive/newsarchive")
+USER_AGENT = f"newsarchive/0.1 (+{ARCHIVE_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
-USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive)"
-CONCURRENT_REQUESTS_PER_DOMAIN = 4
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 3
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a news page is far smaller; bigger responses are cut off
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -35,6 +35,7 @@ class RawDocument:
     source: str | None = None
     timezone: str | None = None
     kind: str = "auto"  # "frontmatter", "html" or "auto" (sniffed)
+    aliases: list[str] = field(default_factory=list)  # other URLs that led here (redirects, requested URL)
 
 
 def sniff_kind(body: bytes) -> str:
@@ -116,6 +117,11 @@ def document_to_record(doc: RawDocument) -> dict[str, Any]:
         except NotAnArticle as exc:
             raise DocumentError(doc.name, f"not an article: {exc}", not_article=True) from None
         return build_record(
-            extracted.as_dict(), url=doc.url, fetched_at=doc.fetched_at, source=doc.source, path=doc.path
+            extracted.as_dict(),
+            url=doc.url,
+            fetched_at=doc.fetched_at,
+            source=doc.source,
+            path=doc.path,
+            aliases=doc.aliases,
         )
     raise DocumentError(doc.name, "neither a front-matter document (starting with '---') nor an HTML page")

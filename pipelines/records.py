@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipelines.urls import url_keys
+
 _CJK_CHAR = re.compile(
     r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0003ffff]"
 )
@@ -99,6 +101,7 @@ def build_record(
     archived_by: str | None = None,
     path: str | None = None,
     overrides: Mapping[str, Any] | None = None,
+    aliases: list[str] | None = None,
 ) -> dict[str, Any]:
     """The article record for one document. ``overrides`` (e.g. front matter tags) win over extraction."""
     record: dict[str, Any] = {
@@ -123,7 +126,8 @@ def build_record(
         content_hash=content_hash(text),
     )
     record["char_count"], record["word_count"] = count_words(text)
-    keys = [k for k in (canonical, url) if k]
+    # Canonical spellings (pipelines.urls) first, so a page reached by another URL finds its article.
+    keys = url_keys(canonical, url, *(aliases or []))
     if path:
         keys.append(file_key(path))
     record["keys"] = list(dict.fromkeys(keys))

@@ -59,6 +59,7 @@ CRAWL_RUNS = Table(
         "unchanged": int,
         "duplicates": int,
         "failed": int,
+        "skipped_known": int,  # article pages not fetched because the archive already holds them
         "dropped": str,  # JSON {reason: count}
         "responses_by_status": str,  # JSON {status: count}
         "stats": str,  # JSON of the crawler's stats
@@ -167,6 +168,16 @@ ARTICLE_KEYS = Table(
     indexes=(("article_id",),),
 )
 
+# HTTP redirects seen while crawling (canonical URLs), so an old address maps to its article even when
+# the crawler never needed to fetch the target through it.
+REDIRECTS = Table(
+    "redirects",
+    {"from_url": str, "to_url": str, "status": int, "first_seen": str, "last_seen": str},
+    pk="from_url",
+    not_null=frozenset({"to_url"}),
+    indexes=(("to_url",),),
+)
+
 # The text an article had before a later fetch changed it.
 ARTICLE_VERSIONS = Table(
     "article_versions",
@@ -196,6 +207,7 @@ TABLES: tuple[Table, ...] = (
     ARTICLES,
     ARTICLE_KEYS,
     ARTICLE_VERSIONS,
+    REDIRECTS,
 )
 
 FTS_TABLE = "articles_fts"

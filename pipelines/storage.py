@@ -63,6 +63,46 @@ def find_article_by_keys(db: sqlite_utils.Database, keys: Iterable[str]) -> int 
     return None
 
 
+def save_redirect(db: sqlite_utils.Database, from_url: str, to_url: str, status: int) -> None:
+    """Remember a redirect; if its target is already an article, the old URL becomes one of its keys."""
+    now = now_iso()
+    with db.conn:
+        db.execute(
+            "insert into redirects (from_url, to_url, status, first_seen, last_seen) values (?, ?, ?, ?, ?) "
+            "on conflict (from_url) do update set to_url = excluded.to_url, status = excluded.status, "
+            "last_seen = excluded.last_seen",
+            [from_url, to_url, status, now, now],
+        )
+        target = find_article_by_keys(db, [resolve_redirects(db, to_url)])
+        if target is not None:
+            add_keys(db, target, [from_url], kind="redirect")
+
+
+def resolve_redirects(db: sqlite_utils.Database, url: str, *, max_hops: int = 10) -> str:
+    """Where ``url`` ends up after the redirects seen so far (itself when it never redirected)."""
+    seen = {url}
+    for _ in range(max_hops):
+        row = db.execute("select to_url from redirects where from_url = ?", [url]).fetchone()
+        if not row or row[0] in seen:
+            break
+        url = row[0]
+        seen.add(url)
+    return url
+
+
+def redirect_sources(db: sqlite_utils.Database, urls: Iterable[str]) -> list[str]:
+    """Every URL seen redirecting (directly or through others) to one of ``urls``."""
+    found: list[str] = []
+    frontier = list(urls)
+    while frontier:
+        url = frontier.pop()
+        for (source,) in db.execute("select from_url from redirects where to_url = ?", [url]).fetchall():
+            if source not in found:
+                found.append(source)
+                frontier.append(source)
+    return found
+
+
 def find_article_by_content(db: sqlite_utils.Database, content_hash: str) -> int | None:
     row = db.execute(
         "select id from articles where content_hash = ? order by first_seen, id limit 1", [content_hash]
@@ -130,6 +170,7 @@ def save_article(
                 {**values, "id": article_id, "first_seen": now, "last_changed": now, "version": 1}
             )
             add_keys(db, article_id, keys, kind="fetched")
+            add_keys(db, article_id, redirect_sources(db, keys), kind="redirect")
             _index(db, article_id, values.get("title"), values["text"])
             return SaveResult("new", article_id)
 
