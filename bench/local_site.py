@@ -9,6 +9,7 @@ Every request is logged so tests can assert what was (not) fetched.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
 import threading
@@ -77,7 +78,8 @@ def make_articles(count: int, *, seed: int = 7) -> list[Article]:
         paragraphs = [
             f"{place}今天召开{topic}工作推进会，部署第{number}号重点任务，{thing}{amount}个项目集中签约，"
             f"涉及{field_name}等多个领域。",
-            f"会议指出，要坚持问题导向，聚焦{thing}中的难点堵点，第{number}批清单将在{rng.randint(2, 12)}月底前完成。"
+            f"会议指出，要坚持问题导向，聚焦{thing}中的难点堵点，"
+            f"第{number}批清单将在{rng.randint(2, 12)}月底前完成。"
             f"{place}有关负责人{_name(rng)}介绍，今年以来全区{field_name}保持较快增长。",
             f"据了解，{place}还将推出{rng.randint(5, 30)}项配套措施，围绕{thing}提供全流程服务，"
             f"力争全年完成投资{rng.randint(10, 500)}亿元。",
@@ -136,7 +138,8 @@ def render_article_b(article: Article, related: list[Article], *, meta: bool) ->
     head = '<meta http-equiv="Content-Type" content="text/html; charset=gbk">' if meta else ""
     return (
         f"<html><head>{head}<title>{article.title} - 青岛社会新闻</title></head><body>"
-        '<table class="top"><tr><td><a href="/">首页</a></td><td><a href="/society/list_1.html">社会</a></td></tr></table>'
+        '<table class="top"><tr><td><a href="/">首页</a></td>'
+        '<td><a href="/society/list_1.html">社会</a></td></tr></table>'
         f'<div id="artibody"><h2 class="title">{article.title}</h2>'
         f'<div class="time">发布时间：{article.published:%Y年%m月%d日 %H:%M}</div>{body}</div>'
         f'<div class="pages">上一篇：{related[0].title if related else ""}</div>'
@@ -155,12 +158,20 @@ class Page:
 class LocalNewsSite:
     """The pages of the site by path, rendered once; plus a log of the requests it received."""
 
-    def __init__(self, article_count: int = 24, *, per_list_page: int = 5, slow_seconds: float = 0.8,
-                 oversized_bytes: int = 3 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        article_count: int = 24,
+        *,
+        per_list_page: int = 5,
+        slow_seconds: float = 0.8,
+        oversized_bytes: int = 3 * 1024 * 1024,
+        article_delay: float = 0.0,
+    ) -> None:
         self.articles = make_articles(article_count)
         self.per_list_page = per_list_page
         self.slow_seconds = slow_seconds
         self.oversized_bytes = oversized_bytes
+        self.article_delay = article_delay  # seconds each article page takes (for interruption tests)
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
         self.base_url = ""
@@ -199,12 +210,15 @@ class LocalNewsSite:
         listed = self.articles[:-1]
         for channel in CHANNELS:
             in_channel = [a for a in reversed(listed) if a.channel == channel]
-            chunks = [in_channel[i : i + self.per_list_page] for i in range(0, len(in_channel), self.per_list_page)]
+            chunks = [
+                in_channel[i : i + self.per_list_page] for i in range(0, len(in_channel), self.per_list_page)
+            ]
             for number, chunk in enumerate(chunks, start=1):
                 items = "".join(f'<li><a href="{a.path}">{a.title}</a></li>' for a in chunk)
                 if channel == "news" and number == 1:
                     items += (
-                        f'<li><a href="{self.tracked_article.path}?utm_source=wechat&spm=a1.b2#comments">分享链接</a></li>'
+                        f'<li><a href="{self.tracked_article.path}?utm_source=wechat&spm=a1.b2#comments">'
+                        "分享链接</a></li>"
                         f'<li><a href="{OLD_PATH}">旧地址</a></li>'
                         '<li><a href="/news/2024/01/01/art_404.html">已删除的稿件</a></li>'
                         '<li><a href="/news/2024/01/01/art_500.html">出错的稿件</a></li>'
@@ -213,7 +227,9 @@ class LocalNewsSite:
                         f'<li><a href="{DISALLOWED_ARTICLE}">内部稿件</a></li>'
                         '<li><a href="http://offsite.example.org/news/2024/01/01/art_1.html">外站链接</a></li>'
                     )
-                nav = f'<a href="/{channel}/list_{number + 1}.html">下一页</a>' if number < len(chunks) else ""
+                nav = (
+                    f'<a href="/{channel}/list_{number + 1}.html">下一页</a>' if number < len(chunks) else ""
+                )
                 pages[f"/{channel}/list_{number}.html"] = Page(
                     200,
                     f'<html><head><meta charset="utf-8"><title>{channel}</title></head><body><ul>{items}</ul>'
@@ -272,9 +288,7 @@ class LocalNewsSite:
         for index, article in enumerate(self.articles):
             related = [self.articles[(index + k) % len(self.articles)] for k in (1, 2)]
             pages[article.path] = self._article_page(article, related)
-        pages[OLD_PATH] = Page(
-            301, b"", {"Location": f"{base_url}{self.redirected_article.path}"}
-        )
+        pages[OLD_PATH] = Page(301, b"", {"Location": f"{base_url}{self.redirected_article.path}"})
         pages[DISALLOWED_ARTICLE] = Page(200, render_article_a(slow_or_secret(), []).encode("utf-8"), html)
         pages["/news/2024/01/01/art_404.html"] = Page(404, b"<html><body>not found</body></html>", html)
         pages["/news/2024/01/01/art_500.html"] = Page(500, b"<html><body>server error</body></html>", html)
@@ -293,8 +307,12 @@ class LocalNewsSite:
         digest = hashlib.sha1(article.path.encode()).hexdigest()[:16]
         common = {"ETag": f'"{digest}"', "Last-Modified": format_datetime(article.published, usegmt=False)}
         if article.channel == "news":
-            return Page(200, render_article_a(article, related).encode("utf-8"),
-                        {**common, "Content-Type": "text/html; charset=utf-8"})
+            return Page(
+                200,
+                render_article_a(article, related).encode("utf-8"),
+                {**common, "Content-Type": "text/html; charset=utf-8"},
+                delay=self.article_delay,
+            )
         declaration = article.gbk_declaration
         body = render_article_b(article, related, meta=declaration == "meta").encode("gbk")
         content_type = {
@@ -303,7 +321,7 @@ class LocalNewsSite:
             "none": "text/html",
             "wrong-header": "text/html; charset=utf-8",  # the header lies: the bytes are GBK
         }[declaration]
-        return Page(200, body, {**common, "Content-Type": content_type})
+        return Page(200, body, {**common, "Content-Type": content_type}, delay=self.article_delay)
 
     def respond(self, path: str, headers: dict[str, str]) -> Page:
         with self._lock:
@@ -321,7 +339,7 @@ def _handler(site: LocalNewsSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             page = site.respond(self.path, {k.lower(): v for k, v in self.headers.items()})
             if page.delay:
                 time.sleep(page.delay)
@@ -330,12 +348,10 @@ def _handler(site: LocalNewsSite) -> type[BaseHTTPRequestHandler]:
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(page.body)))
             self.end_headers()
-            try:
-                self.wfile.write(page.body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the crawler gave up on an oversized page
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(page.body)  # the crawler may give up on an oversized page
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     return Handler

@@ -73,7 +73,11 @@ def ingest(
 @click.argument("sources", nargs=-1)
 @DB_OPTION
 @click.option(
-    "--sources", "sources_file", default=DEFAULT_SOURCES_FILE, show_default=True, type=click.Path(dir_okay=False),
+    "--sources",
+    "sources_file",
+    default=DEFAULT_SOURCES_FILE,
+    show_default=True,
+    type=click.Path(dir_okay=False),
     help="The sources file.",
 )
 @click.option("--start-url", help="Crawl a site with no definition, within this URL's host.")
@@ -113,13 +117,18 @@ def crawl(
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from None
     settings = project_settings(
-        ARCHIVE_DB=db_path, ARCHIVE_EXTRACT_WORKERS=workers, LOG_LEVEL=_log_level(verbose), **_settings(overrides)
+        ARCHIVE_DB=db_path,
+        ARCHIVE_EXTRACT_WORKERS=workers,
+        LOG_LEVEL=_log_level(verbose),
+        **_settings(overrides),
     )
 
     def print_failure(input_name: str, reason: str) -> None:
         stderr_console.print(f"[red]failed[/red]: {input_name}: {reason}", markup=True, soft_wrap=True)
 
-    summaries = run_spiders("news", [{"source": s} for s in selected], settings=settings, on_failure=print_failure)
+    summaries = run_spiders(
+        "news", [{"source": s} for s in selected], settings=settings, on_failure=print_failure
+    )
     for summary in summaries:
         extra = summary.counts.get("skipped_known", 0)
         click.echo(

@@ -66,8 +66,8 @@ class KnownArticlesMiddleware:
         if article_id is None:
             return None
         row = self.db.execute(
-            "select a.id, a.fetched_at, c.headers from articles a left join captures c on c.id = a.capture_id "
-            "where a.id = ?",
+            "select a.id, a.fetched_at, c.headers from articles a "
+            "left join captures c on c.id = a.capture_id where a.id = ?",
             [article_id],
         ).fetchone()
         return {"id": row[0], "fetched_at": row[1], "headers": json.loads(row[2] or "{}")} if row else None

@@ -70,7 +70,7 @@ def run_spiders(
         failures.append(collected)
 
         def collect(
-            input: str,  # noqa: A002 (the signal's argument name)
+            input: str,
             reason: str,
             counted: bool,
             _into: list[tuple[str, str]] = collected,

@@ -50,7 +50,7 @@ CRAWL_RUNS = Table(
         "args": str,  # JSON: paths / start URLs / options of the run
         "started": str,
         "finished": str,
-        "status": str,  # "running", "finished", "interrupted", "failed"
+        "status": str,  # "running", "finished", "interrupted" (stopped by a signal), "killed" (died)
         "finish_reason": str,  # Scrapy's close reason
         "inputs": int,  # files read or responses received
         "requests": int,
@@ -63,6 +63,8 @@ CRAWL_RUNS = Table(
         "dropped": str,  # JSON {reason: count}
         "responses_by_status": str,  # JSON {status: count}
         "stats": str,  # JSON of the crawler's stats
+        "pid": int,  # the process running it, to tell a running run from a killed one
+        "host": str,
     },
     pk="id",
     not_null=frozenset({"kind", "started", "status"}),
@@ -199,6 +201,42 @@ ARTICLE_VERSIONS = Table(
     unique_indexes=(("article_id", "version"),),
 )
 
+# Story clusters (pipelines.clusters): copies of one story share articles.cluster_id, which is the id of
+# the article that started the story; the representative is the copy the others name as the original, or
+# the earliest published.
+STORY_CLUSTERS = Table(
+    "story_clusters",
+    {
+        "id": int,
+        "representative_id": int,
+        "title": str,  # the representative's title
+        "size": int,  # articles in the cluster (exact copies are keys of an article, not counted)
+        "sources": int,  # distinct sources among them
+        "first_published": str,
+        "last_published": str,
+        "updated": str,
+    },
+    pk="id",
+    indexes=(("size",), ("first_published",)),
+)
+
+# The near-duplicate LSH index (pipelines.near_duplicates): one row per (band bucket, article), so a lookup
+# is one indexed query whatever the archive's size. Derived data: rebuild_lsh_index() recreates it.
+DEDUP_LSH = Table(
+    "dedup_lsh",
+    {"id": int, "bucket": int, "article_id": int},
+    pk="id",
+    not_null=frozenset({"bucket", "article_id"}),
+    indexes=(("bucket",), ("article_id",)),
+)
+
+# How many different stories of a site showed a line (hash of site + folded line): lines in many are the
+# site's template (footer, app promotion) and are ignored when comparing texts. Derived data as well.
+DEDUP_LINES = Table("dedup_lines", {"hash": int, "site": str, "stories": int}, pk="hash")
+
+# Parameters the LSH index was built with; a change of parameters rebuilds the index.
+DEDUP_STATE = Table("dedup_state", {"key": str, "value": str}, pk="key")
+
 TABLES: tuple[Table, ...] = (
     SOURCES,
     CRAWL_RUNS,
@@ -208,6 +246,10 @@ TABLES: tuple[Table, ...] = (
     ARTICLE_KEYS,
     ARTICLE_VERSIONS,
     REDIRECTS,
+    STORY_CLUSTERS,
+    DEDUP_LSH,
+    DEDUP_LINES,
+    DEDUP_STATE,
 )
 
 FTS_TABLE = "articles_fts"
@@ -235,6 +277,33 @@ VIEWS = {
         select source, count(*) as articles, min(published) as earliest, max(published) as latest,
                max(fetched_at) as last_fetched
         from articles group by source order by articles desc
+    """,
+    # A story's copies: filter on cluster_id (Datasette: /archive/story_copies?cluster_id=N).
+    "story_copies": """
+        select a.cluster_id, a.id, a.title, a.source, a.site_name, a.source_outlet, a.original_title,
+               a.url, a.published, a.first_seen, a.char_count, a.id = c.representative_id as representative
+        from articles a left join story_clusters c on c.id = a.cluster_id
+    """,
+    "largest_clusters": """
+        select c.id as cluster_id, c.size, c.sources, c.title, c.representative_id, a.source, a.url,
+               c.first_published, c.last_published
+        from story_clusters c left join articles a on a.id = c.representative_id
+        where c.size > 1 order by c.size desc, c.first_published desc
+    """,
+    # One row per replaced version: the text it had, the text that replaced it (the next version, or the
+    # article as it is now) and whether the change came after the article's publication.
+    "article_changes": """
+        select v.article_id, a.title, a.source, a.url, a.published, v.version as old_version,
+               coalesce(n.version, a.version) as new_version, v.fetched_at as old_fetched_at,
+               v.replaced_at, v.title as old_title, coalesce(n.title, a.title) as new_title,
+               v.content_hash != coalesce(n.content_hash, a.content_hash) as text_changed,
+               a.published is not null and julianday(v.replaced_at) > julianday(a.published)
+                   as changed_after_publication,
+               v.text as old_text, coalesce(n.text, a.text) as new_text
+        from article_versions v
+        join articles a on a.id = v.article_id
+        left join article_versions n on n.article_id = v.article_id and n.version = v.version + 1
+        order by v.replaced_at desc
     """,
 }
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -210,7 +212,35 @@ def save_capture(db: sqlite_utils.Database, capture: Mapping[str, Any]) -> int:
         return _last_pk(db.table("captures").insert(values))
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def mark_dead_runs(db: sqlite_utils.Database) -> int:
+    """Runs still 'running' whose process on this host is gone were killed: say so. Returns how many."""
+    host = socket.gethostname()
+    rows = db.execute(
+        "select id, pid from crawl_runs where status = 'running' and host = ?", [host]
+    ).fetchall()
+    dead = [run_id for run_id, pid in rows if pid is None or not _alive(int(pid))]
+    with db.conn:
+        for run_id in dead:
+            db.execute(
+                "update crawl_runs set status = 'killed', finish_reason = coalesce(finish_reason, 'killed') "
+                "where id = ?",
+                [run_id],
+            )
+    return len(dead)
+
+
 def start_run(db: sqlite_utils.Database, *, kind: str, spider: str, source: str | None, args: Any) -> int:
+    mark_dead_runs(db)
     with db.conn:
         return _last_pk(
             db.table("crawl_runs").insert(
@@ -221,6 +251,8 @@ def start_run(db: sqlite_utils.Database, *, kind: str, spider: str, source: str 
                     "args": json.dumps(args, ensure_ascii=False, default=str),
                     "started": now_iso(),
                     "status": "running",
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
                 }
             )
         )

@@ -12,13 +12,13 @@ import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 from scrapy.exceptions import CloseSpider
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.http import Request, Response
 from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import CrawlSpider, Rule
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
@@ -26,7 +26,7 @@ from crawler.items import PageItem
 from crawler.middlewares import ARTICLE_META
 from pipelines.scrapy_support import report_failure
 from pipelines.sources import DEFAULT_SOURCES_FILE, Source, load_sources
-from pipelines.urls import canonicalize_url
+from pipelines.urls import canonicalize_url, is_tracking_param
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml")
 
@@ -57,25 +57,41 @@ class NewsSpider(CrawlSpider):
         self.allowed_domains = list(source.allowed_domains)
         self.start_urls = list(source.start_urls)
         self.run_args = {"source": source.key, "start_urls": self.start_urls}
-        self.rules = self._rules(source)
+        self.rules = self._build_rules(source)
         self.pages_seen = 0
         super().__init__(**kwargs)
 
     # -- discovery -------------------------------------------------------------------------------------
 
-    def _rules(self, source: Source) -> tuple[Rule, ...]:
+    def _build_rules(self, source: Source) -> tuple[Rule, ...]:
+        def links(**kwargs: Any) -> LinkExtractor:
+            # Patterns are matched against links without tracking parameters or fragments.
+            return LinkExtractor(process_value=strip_tracking, **kwargs)
+
         deny = list(source.deny_patterns)
         lists = [*source.list_patterns, *source.pagination_patterns]
         if not source.article_patterns:
             # No idea which pages are articles: follow everything on the site and let extraction decide.
-            return (Rule(LinkExtractor(deny=deny), callback="parse_article", errback="fetch_failed", follow=True,
-                         process_request="prepare_request"),)
+            return (
+                Rule(
+                    links(deny=deny),
+                    callback="parse_article",
+                    errback="fetch_failed",
+                    follow=True,
+                    process_request="prepare_request",
+                ),
+            )
         rules = [
-            Rule(LinkExtractor(allow=list(source.article_patterns), deny=deny), callback="parse_article",
-                 errback="fetch_failed", follow=False, process_request="prepare_article_request"),
+            Rule(
+                links(allow=list(source.article_patterns), deny=deny),
+                callback="parse_article",
+                errback="fetch_failed",
+                follow=False,
+                process_request="prepare_article_request",
+            ),
         ]
         if lists:
-            rules.append(Rule(LinkExtractor(allow=lists, deny=deny), follow=True, process_request="prepare_request"))
+            rules.append(Rule(links(allow=lists, deny=deny), follow=True, process_request="prepare_request"))
         return tuple(rules)
 
     def canonical(self, url: str) -> str:
@@ -99,7 +115,10 @@ class NewsSpider(CrawlSpider):
 
     def article_request(self, url: str) -> Request:
         return Request(
-            self.canonical(url), callback=self.parse_article, errback=self.fetch_failed, meta={ARTICLE_META: True}
+            self.canonical(url),
+            callback=self.parse_article,
+            errback=self.fetch_failed,
+            meta={ARTICLE_META: True},
         )
 
     def fetch_failed(self, failure: Any) -> None:
@@ -122,9 +141,15 @@ class NewsSpider(CrawlSpider):
         for url in self.source.sitemaps:
             yield Request(url, callback=self.parse_sitemap, dont_filter=True)
         if self.source.discover_feeds:
-            for root in sorted({f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.source.start_urls}):
-                yield Request(root + "/robots.txt", callback=self.parse_robots, dont_filter=True,
-                              meta={"dont_obey_robotstxt": True, "handle_httpstatus_list": [404]})
+            for root in sorted(
+                {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.source.start_urls}
+            ):
+                yield Request(
+                    root + "/robots.txt",
+                    callback=self.parse_robots,
+                    dont_filter=True,
+                    meta={"dont_obey_robotstxt": True, "handle_httpstatus_list": [404]},
+                )
 
     def parse_start_url(self, response: Response, **kwargs: Any) -> Iterable[Any]:
         """A start page also tells where its feeds are."""
@@ -162,7 +187,9 @@ class NewsSpider(CrawlSpider):
 
     def parse_feed(self, response: Response) -> Iterable[Request]:
         try:
-            root = etree.fromstring(response.body, parser=etree.XMLParser(recover=True, resolve_entities=False))
+            root = etree.fromstring(
+                response.body, parser=etree.XMLParser(recover=True, resolve_entities=False)
+            )
         except etree.XMLSyntaxError:
             root = None
         if root is None:
@@ -185,7 +212,10 @@ class NewsSpider(CrawlSpider):
             raise CloseSpider("max_pages")
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("archive/inputs")
-        requested = [*response.meta.get("redirect_urls", []), response.request.url if response.request else None]
+        requested = [
+            *response.meta.get("redirect_urls", []),
+            response.request.url if response.request else None,
+        ]
         aliases = sorted({self.canonical(u) for u in requested if u} - {self.canonical(response.url)})
         yield PageItem(
             body=response.body,
@@ -201,10 +231,17 @@ class NewsSpider(CrawlSpider):
         )
 
 
+def strip_tracking(href: str) -> str:
+    """A link (relative or absolute) without its fragment and tracking parameters."""
+    parts = urlsplit(href.strip())
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
+    )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
 def response_headers(response: Response) -> dict[str, str]:
     return {
         key.decode("latin-1"): b", ".join(values).decode("latin-1")
         for key, values in response.headers.items()
     }
-
-
