@@ -50,7 +50,7 @@ def ingest(
 
         newsarchive ingest seeds/ --db archive.db
     """
-    show_progress = sys.stderr.isatty() if progress is None else progress
+    show_progress = stderr_console.is_terminal if progress is None else progress
     settings = project_settings(
         ARCHIVE_DB=db_path,
         ARCHIVE_EXTRACT_WORKERS=workers,
@@ -170,3 +170,9 @@ def serve(db_path: str, public: bool, datasette_args: tuple[str, ...]) -> None:
         )
     args = [*datasette_serve_args(db_path, public=public), *datasette_args]
     datasette_cli.main(args=args, prog_name="newsarchive serve")
+
+
+from crawler.cli_schedule import schedule, status  # noqa: E402
+
+cli.add_command(schedule)
+cli.add_command(status)

@@ -132,7 +132,7 @@ class ProgressBar:
         # Every input ends in exactly one of these, however it got there.
         done = sum(counts[k] for k in ("new", "updated", "unchanged", "duplicates", "failed"))
         done += sum(counts["dropped"].values())
-        self.progress.update(self.task, total=stats.get("archive/inputs_total"), completed=done)
+        self.progress.update(self.task, total=stats.get("archive/inputs_total"), completed=done, refresh=True)
 
     def stop(self) -> None:
         self.progress.stop()

@@ -69,8 +69,10 @@ def make_record() -> RecordFactory:
 def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run ``python -m crawler ARGS`` as a user would, in a separate process (Scrapy's reactor runs once)."""
 
-    def run(*args: str, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "COLUMNS": "200"}
+    def run(
+        *args: str, cwd: Path, timeout: float = 180, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "COLUMNS": "200", **(env or {})}
         return subprocess.run(
             [sys.executable, "-m", "crawler", *args],
             cwd=cwd,

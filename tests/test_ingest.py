@@ -205,3 +205,15 @@ def test_scrapy_crawl_seeds_does_the_same_as_ingest(repo_root: Path, seed_dir: P
 def test_help_shows_an_example(run_cli, tmp_path: Path) -> None:
     result = run_cli("ingest", "--help", cwd=tmp_path)
     assert "newsarchive ingest seeds/ --db archive.db" in result.stdout
+
+
+def test_progress_bar_on_a_terminal(run_cli, seed_dir: Path) -> None:
+    import re
+
+    # rich treats standard error as an interactive terminal when told so, as it is for a user at a shell.
+    terminal = {"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "NO_COLOR": "1"}
+    result = run_cli("ingest", "seeds", "--db", "a.db", cwd=seed_dir.parent, env=terminal)
+    screen = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", result.stderr.replace("\r", "\n"))
+    assert re.search(r"reading .* 2/2", screen), screen
+    quiet = run_cli("ingest", "seeds", "--db", "b.db", "--no-progress", cwd=seed_dir.parent, env=terminal)
+    assert "reading" not in quiet.stderr
