@@ -1,0 +1,328 @@
+#!/usr/bin/env python
+"""Extraction benchmark: newsarchive's extractor vs plain trafilatura on labelled pages.
+
+    python bench/extraction.py [DATASET_DIR ...] [--limit N] [--json PATH]
+
+Default datasets: every directory under ../shared/datasets (relative to the repo root).
+Each dataset: pages/<id>.html.gz, truth.jsonl (id, lang, url, title, date, author, text,
+tags; null = unlabelled).  bench/zh_labels.jsonl adds date/author labels for Chinese pages.
+See bench/README.md for how every figure is computed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import re
+import statistics
+import sys
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import trafilatura  # noqa: E402
+from trafilatura.settings import Document  # noqa: E402
+
+from pipelines.extract import extract_article  # noqa: E402
+
+DEFAULT_ROOT = REPO.parent / "shared" / "datasets"
+LABELS = Path(__file__).resolve().with_name("zh_labels.jsonl")
+EXTRACTORS = ("newsarchive", "trafilatura")
+WARM_UP = (
+    "<html><head><title>热身</title></head><body><article><h1>热身</h1>"
+    + "<p>这是一段用于预热两个抽取器的文字，不计入计时。</p>" * 5
+    + "</article></body></html>"
+).encode()
+
+_CJK = (
+    "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff"
+)
+_TOKEN = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[^\W_])+")
+_MOJIBAKE = re.compile(r"\ufffd|锟斤拷|烫烫烫|Ã.|â€|ï¿½|[\u00c0-\u00ff]{3,}")
+_FURNITURE = re.compile(
+    r"责任编辑|原标题[:：]|来源[:：]|编辑[:：]|版权所有|Copyright|©|未经(?:授权|许可)|ICP[备证]|公网安备|"
+    r"分享到|扫一扫|扫描二维码|关注微信公众号",
+    re.I,
+)
+# A title "has a site suffix" when it ends in a short segment after _ | ｜ or a spaced dash
+# (or a bare dash followed by at most 10 characters).
+_SUFFIX = re.compile(r"(?:\s*[_|｜]\s*|\s[-–—]\s)[^_|｜]{1,24}$|[-–—][^-–—\s]{1,10}$")
+
+
+@dataclass
+class Output:
+    text: str = ""
+    title: str | None = None
+    date: str | None = None
+    authors: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def tokens(text: str) -> list[str]:
+    text = " ".join(unicodedata.normalize("NFKC", text or "").split())
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def body_f1(pred: str, truth: str) -> float:
+    p, t = Counter(tokens(pred)), Counter(tokens(truth))
+    common = sum((p & t).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(p.values()), common / sum(t.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def norm_title(value: str | None) -> str:
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def split_names(value: Any) -> set[str]:
+    items = value if isinstance(value, list) else [value or ""]
+    names: set[str] = set()
+    for item in items:
+        for name in re.split(r"[;,、，；]", str(item)):
+            key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).lower()
+            if key:
+                names.add(key)
+    return names
+
+
+def same_day(pred: str | None, label: str) -> bool:
+    if not pred:
+        return False
+    label_day = label[:10]
+    if pred[:10] == label_day:
+        return True
+    # Compare in the label's own offset when both carry one.
+    try:
+        p, lab = datetime.fromisoformat(pred), datetime.fromisoformat(label.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if p.tzinfo and lab.tzinfo:
+        return p.astimezone(lab.tzinfo).date().isoformat() == label_day
+    return False
+
+
+def run_ours(body: bytes, url: str | None) -> Output:
+    article = extract_article(body, url)
+    if article is None:
+        return Output()
+    return Output(article.text, article.title, article.published, list(article.authors))
+
+
+def run_trafilatura(body: bytes, url: str | None) -> Output:
+    doc = trafilatura.bare_extraction(body, url=url, with_metadata=True)
+    if not isinstance(doc, Document):
+        return Output()
+    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+    return Output(doc.text or "", doc.title, doc.date, authors)
+
+
+RUNNERS: dict[str, Callable[[bytes, str | None], Output]] = {
+    "newsarchive": run_ours,
+    "trafilatura": run_trafilatura,
+}
+
+
+def load_labels(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    labels: dict[tuple[str, str], dict[str, Any]] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                labels[(row["dataset"], row["id"])] = row
+    return labels
+
+
+def records(dataset: Path, labels: dict[tuple[str, str], dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    with (dataset / "truth.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            extra = labels.get((dataset.name, row["id"]))
+            if extra:
+                for key in ("date", "author"):
+                    if row.get(key) is None and extra.get(key) is not None:
+                        row[key] = extra[key]
+            yield row
+
+
+def score(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    f1s = [body_f1(r["out"][name].text, r["text"]) for r in rows if (r.get("text") or "").strip()]
+    result: dict[str, Any] = {
+        "pages": len(rows),
+        "body_n": len(f1s),
+        "body_f1_mean": statistics.fmean(f1s) if f1s else None,
+        "body_f1_median": statistics.median(f1s) if f1s else None,
+    }
+    titled = [r for r in rows if r.get("title")]
+    result["title_n"] = len(titled)
+    result["title_exact"] = (
+        sum(norm_title(r["out"][name].title) == norm_title(r["title"]) for r in titled) / len(titled)
+        if titled
+        else None
+    )
+    dated = [r for r in rows if r.get("date")]
+    result["date_n"] = len(dated)
+    result["date_day"] = (
+        sum(same_day(r["out"][name].date, str(r["date"])) for r in dated) / len(dated) if dated else None
+    )
+    authored = [r for r in rows if r.get("author")]
+    result["author_n"] = len(authored)
+    result["author_any"] = (
+        sum(bool(split_names(r["out"][name].authors) & split_names(r["author"])) for r in authored)
+        / len(authored)
+        if authored
+        else None
+    )
+    return result
+
+
+def chinese_extras(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    outs = [r["out"][name] for r in rows]
+    titled = [o for o in outs if o.title]
+    return {
+        "mojibake_pages": sum(bool(_MOJIBAKE.search((o.title or "") + "\n" + o.text)) for o in outs),
+        "furniture_share": sum(bool(_FURNITURE.search(o.text)) for o in outs) / len(outs) if outs else None,
+        "no_suffix_share": sum(not _SUFFIX.search(o.title or "") for o in titled) / len(titled)
+        if titled
+        else None,
+        "titles": len(titled),
+    }
+
+
+def fmt(value: float | None, n: int | None = None) -> str:
+    if value is None:
+        return "-".ljust(12)
+    return (f"{value:.3f}" + (f" ({n})" if n is not None else "")).ljust(12)
+
+
+def line(label: str, name: str, s: dict[str, Any]) -> str:
+    return (
+        f"{label[:34]:<34} {s['pages']:>4} {name:<12} "
+        f"F1 {fmt(s['body_f1_mean'])[:5]} med {fmt(s['body_f1_median'])[:5]}  "
+        f"title {fmt(s['title_exact'], s['title_n'])} date {fmt(s['date_day'], s['date_n'])} "
+        f"author {fmt(s['author_any'], s['author_n'])}"
+    ).rstrip()
+
+
+def page_outputs(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: {
+            "f1": body_f1(row["out"][name].text, row.get("text") or ""),
+            "title": row["out"][name].title,
+            "date": row["out"][name].date,
+            "authors": row["out"][name].authors,
+            "text": row["out"][name].text,
+        }
+        for name in EXTRACTORS
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "datasets", nargs="*", type=Path, help="dataset directories (default: all under ../shared/datasets)"
+    )
+    parser.add_argument("--limit", type=int, default=None, help="at most N pages per dataset")
+    parser.add_argument("--json", type=Path, default=None, help="write machine-readable results here")
+    parser.add_argument("--labels", type=Path, default=LABELS, help="extra date/author labels (JSON lines)")
+    args = parser.parse_args(argv)
+    logging.disable(logging.WARNING)  # both extractors log every discarded page
+
+    datasets = args.datasets or sorted(p for p in DEFAULT_ROOT.iterdir() if (p / "truth.jsonl").exists())
+    labels = load_labels(args.labels)
+    seconds = dict.fromkeys(EXTRACTORS, 0.0)
+    for name in EXTRACTORS:  # warm-up outside the clock: lazy imports and caches of both
+        RUNNERS[name](WARM_UP, None)
+    all_rows: dict[str, list[dict[str, Any]]] = {}
+    for dataset in datasets:
+        rows = []
+        for i, row in enumerate(records(dataset, labels)):
+            if args.limit is not None and i >= args.limit:
+                break
+            body = gzip.decompress((dataset / "pages" / f"{row['id']}.html.gz").read_bytes())
+            row["out"] = {}
+            for name in EXTRACTORS:
+                start = time.perf_counter()
+                try:
+                    out = RUNNERS[name](body, row.get("url"))
+                except Exception as exc:  # a crash scores as empty output, but is reported
+                    out = Output(error=f"{type(exc).__name__}: {exc}")
+                seconds[name] += time.perf_counter() - start
+                row["out"][name] = out
+            rows.append(row)
+        all_rows[dataset.name] = rows
+
+    report: dict[str, Any] = {"datasets": {}, "zh": {}, "speed": {}, "errors": []}
+    print(
+        f"{'dataset':<34} {'n':>4} {'extractor':<12} "
+        "body F1 mean/median, title exact, date same-day, author any (n)"
+    )
+    for dataset_name, rows in all_rows.items():
+        report["datasets"][dataset_name] = {}
+        for name in EXTRACTORS:
+            s = score(rows, name)
+            report["datasets"][dataset_name][name] = s
+            print(line(dataset_name, name, s))
+        for r in rows:
+            for name in EXTRACTORS:
+                if r["out"][name].error:
+                    report["errors"].append(
+                        {"dataset": dataset_name, "id": r["id"], name: r["out"][name].error}
+                    )
+    zh_rows = [r for rows in all_rows.values() for r in rows if str(r.get("lang") or "").startswith("zh")]
+    for name in EXTRACTORS:
+        s = score(zh_rows, name)
+        s.update(chinese_extras(zh_rows, name))
+        report["zh"][name] = s
+        print(line("zh (all datasets)", name, s))
+    for name in EXTRACTORS:
+        z = report["zh"][name]
+        if z["pages"]:
+            print(
+                f"{'zh extras':<34} {z['pages']:>4} {name:<12} mojibake {z['mojibake_pages']} pages, "
+                f"furniture left {z['furniture_share']:.1%}, "
+                f"titles without suffix {fmt(z['no_suffix_share'], z['titles'])}".rstrip()
+            )
+    pages = sum(len(rows) for rows in all_rows.values())
+    for name in EXTRACTORS:
+        report["speed"][name] = pages / seconds[name] if seconds[name] else None
+    ratio = (
+        report["speed"]["newsarchive"] / report["speed"]["trafilatura"]
+        if report["speed"]["trafilatura"]
+        else None
+    )
+    report["speed"]["ratio"] = ratio
+    print(
+        f"{'speed (pages/s, single process)':<34} {pages:>4} "
+        f"newsarchive {report['speed']['newsarchive']:.1f}  "
+        f"trafilatura {report['speed']['trafilatura']:.1f}  ratio {ratio:.2f}"
+    )
+    if report["errors"]:
+        print(f"errors: {len(report['errors'])} (see --json)")
+    if args.json:
+        per_page = {
+            dataset_name: [{"id": r["id"], "lang": r.get("lang"), **page_outputs(r)} for r in rows]
+            for dataset_name, rows in all_rows.items()
+        }
+        args.json.write_text(
+            json.dumps({**report, "pages": per_page}, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

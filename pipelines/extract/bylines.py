@@ -1,0 +1,225 @@
+"""Chinese bylines: credited people with roles, the source outlet, and where they sit.
+
+Chinese news credits people with a role word before the names ("记者 王萌 通讯员 朱青秦
+雪莹", "文/张三", "责任编辑：李四") or a short verb after them ("张三 摄").  These credits
+are metadata, not article text, so the extractor removes them from the body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["Credits", "header_credits", "names_only", "parse_credits", "strip_byline"]
+
+# Role words → role.  Sorted longest first so "责任编辑" wins over "编辑", "摄影记者" over "记者".
+_ROLES_BY_KIND = {
+    "reporter": "首席记者 特派记者 见习记者 实习记者 融媒体记者 全媒体记者 "
+    "本报记者 本台记者 本网记者 记者 記者",
+    "correspondent": "特约通讯员 通讯员 通訊員",
+    "author": "特约评论员 评论员 撰文 文字 作者 撰稿 文",
+    "photographer": "摄影记者 摄影 攝影 图片 摄像 图 摄",
+    "editor": "责任编辑 責任編輯 实习编辑 流程编辑 编辑 編輯 责编 校对 审校 美编 一审",
+    "chief_editor": "值班主编 总编辑 主编 审核 终审 二审 三审 监制 策划 统筹",
+    "translator": "编译 翻译 译者 译",
+}
+_ROLE_WORDS: list[tuple[str, str]] = sorted(
+    ((word, role) for role, words in _ROLES_BY_KIND.items() for word in words.split()),
+    key=lambda wr: -len(wr[0]),
+)
+_ROLE_OF = dict(_ROLE_WORDS)
+# Single-character role words ("文", "图", "摄", "译") are only credits when followed by a
+# slash or colon ("文/张三"), otherwise they are just the first character of a sentence.
+_SHORT = {"文", "图", "摄", "译"}
+_ROLE_RE = "|".join(re.escape(w) for w, _ in _ROLE_WORDS if w not in _SHORT)
+_SOURCE_WORDS = r"来源|來源|稿源|出处|出處|转自|轉自|转载自|来自"
+_OPEN = r"[(（\[【〔]"
+_CLOSE = r"[)）\]】〕]"
+
+# One credit: role word, separator, then the name list up to the next role word or bracket.
+_CREDIT = re.compile(
+    rf"(?P<role>{_ROLE_RE}|[文图摄译](?=\s*[/／:：|｜丨]))\s*[:：/／|｜丨]?\s*"
+    rf"(?P<names>[^:：/／()（）\[\]【】〔〕]*?)\s*(?={_ROLE_RE}|{_SOURCE_WORDS}|[文图摄译]\s*[/／:：丨]|{_CLOSE}|$)"
+)
+# "张三 摄" / "张三/摄" / "张三 报道": a role verb after the name.
+_POSTFIX = re.compile(
+    r"(?P<names>[\u4e00-\u9fff·]{2,4}(?:[ 　、,，][\u4e00-\u9fff·]{2,4})*)"
+    r"\s*[/／]?\s*(?P<verb>摄影?|摄|报道|編譯|编译)$"
+)
+_SOURCE = re.compile(
+    rf"(?:{_SOURCE_WORDS})\s*[:：]\s*(?P<outlet>\d{{0,4}}[^\s\d|｜:：,，。;；()（）\[\]【】]{{2,30}})"
+)
+# A Chinese person name: 2–4 Han characters (5 for compound surnames) or a minority name
+# with a middle dot; grammatical particles never occur in names.
+_CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,5}$|^[\u4e00-\u9fff]{1,6}[·•・][\u4e00-\u9fff]{1,8}$")
+_LATIN_NAME = re.compile(r"^[A-Z][A-Za-z'’.\-]+(?: [A-Z][A-Za-z'’.\-]+){0,3}$")
+_NOT_IN_NAMES = set("的了是在说称这那们讯")
+_ORG_END = re.compile(r"(?:社|网|網|报|報|电视台|日报|晚报|中心|集团|公司|官方|微博|微信)$")
+_NAME_SPLIT = re.compile(r"[ \u3000、，,;；]+")
+
+
+@dataclass
+class Credits:
+    contributors: list[dict[str, str]] = field(default_factory=list)
+    source_outlet: str | None = None
+
+    def add(self, name: str, role: str) -> None:
+        if _ORG_END.search(name):
+            return  # "图/新华社": an agency credit, not a person
+        entry = {"name": name, "role": role}
+        if entry not in self.contributors:
+            self.contributors.append(entry)
+
+    def extend(self, other: Credits) -> None:
+        for c in other.contributors:
+            self.add(c["name"], c["role"])
+        self.source_outlet = self.source_outlet or other.source_outlet
+
+
+def _names(segment: str) -> list[str] | None:
+    """Names in a credit segment, or None if it contains anything that is not a name."""
+    segment = segment.strip(" \u3000:：/／|｜.。")
+    if not segment:
+        return []
+    if _LATIN_NAME.match(segment):
+        return [segment]
+    names = [n for n in _NAME_SPLIT.split(segment) if n]
+    for name in names:
+        if _ORG_END.search(name):
+            return None
+        if not _CJK_NAME.match(name) or (set(name) & _NOT_IN_NAMES and "·" not in name):
+            return None
+    return names
+
+
+# "新华社记者", "中青报·中青网记者", "本报特约评论员": an affiliation glued to the role word.
+_AFFILIATION = re.compile(
+    r"[\u4e00-\u9fff·]{1,12}?(?=(?:首席|特派|见习|实习|特约)?(?:记者|評論員|评论员|通讯员))"
+)
+
+
+def parse_credits(text: str) -> Credits | None:
+    """Parse a byline-only string; None when it contains non-credit words."""
+    credits = Credits()
+    text = _AFFILIATION.sub(" ", text)
+    src = _SOURCE.search(text)
+    if src:
+        credits.source_outlet = src["outlet"].strip()
+        text = text[: src.start()] + " " + text[src.end() :]
+    found = False
+    pos = 0
+    leftover: list[str] = []
+    for m in _CREDIT.finditer(text):
+        leftover.append(text[pos : m.start()])
+        pos = m.end()
+        role = _ROLE_OF[m["role"]]
+        names_text = m["names"]
+        post = _POSTFIX.search(names_text)
+        if post and post["verb"].startswith("摄"):
+            names_text = names_text[: post.start()] + post["names"]
+            for n in _names(post["names"]) or []:
+                credits.add(n, "photographer")
+        names = _names(names_text)
+        if names is None:
+            return None
+        for n in names:
+            credits.add(n, role)
+        found = found or bool(names)
+    leftover.append(text[pos:])
+    rest = "".join(leftover)
+    if not found:
+        post = _POSTFIX.search(rest.strip())
+        if post and post.start() == 0 and len(rest.strip()) <= 20:
+            role = "photographer" if post["verb"].startswith("摄") else "reporter"
+            for n in _names(post["names"]) or []:
+                credits.add(n, role)
+            return credits
+    if _has_words(rest):
+        return None
+    return credits if (found or credits.source_outlet) else None
+
+
+_FILLER = re.compile(
+    rf"{_OPEN}|{_CLOSE}|[\s|｜:：/／,，;；.。·]|本报讯|本報訊|本网讯|本台讯|讯|报道|報道|新华社|中新社|中新网|人民网|"
+    r"\d{2,4}\s*[-/.年月日时:：]\s*|\d+"
+)
+
+
+def _has_words(rest: str) -> bool:
+    return bool(_FILLER.sub("", rest))
+
+
+# A parenthesised credit at the end (or start) of a paragraph: "…人才。(记者 王萌 通讯员 朱青秦 雪莹)".
+_TRAILING = re.compile(rf"\s*{_OPEN}(?P<inner>[^()（）\[\]【】〔〕]{{2,80}}){_CLOSE}\s*[。.]?\s*$")
+_LEADING = re.compile(
+    rf"^\s*(?P<lead>(?:本报讯|本報訊|本网讯|本台讯|新华网|新华社|中新网|中新社|人民网)?[^，,。()（）\[\]【】]{{0,24}}?)?"
+    rf"{_OPEN}(?P<inner>[^()（）\[\]【】〔〕]{{2,80}}){_CLOSE}\s*"
+)
+
+
+def strip_byline(paragraph: str) -> tuple[str, Credits | None]:
+    """Remove credits from one paragraph; returns (remaining text, credits or None).
+
+    Whole-paragraph bylines return ``""``.  Only text that parses completely as credits is
+    removed, so a sentence such as "记者了解到，…" is left untouched.
+    """
+    stripped = paragraph.strip()
+    if not stripped:
+        return paragraph, None
+    # Whole line: "记者 王萌 通讯员 朱青秦", "[责任编辑：王赵童]", "来源：青岛日报", "文/张三".
+    if len(stripped) <= 80:
+        inner = stripped
+        if re.fullmatch(rf"{_OPEN}.*{_CLOSE}", inner):
+            inner = inner[1:-1]
+        credits = parse_credits(inner)
+        if credits is not None:
+            return "", credits
+    m = _TRAILING.search(stripped)
+    if m and m.start() > 0:
+        credits = parse_credits(m["inner"])
+        if credits is not None and (credits.contributors or credits.source_outlet):
+            return stripped[: m.start()].rstrip(), credits
+    m = _LEADING.match(stripped)
+    if m and m.end() < len(stripped):
+        credits = parse_credits(m["inner"])
+        lead_text = (m["lead"] or "").strip()
+        if credits is None and re.search(r"[电讯]$", lead_text):
+            # "新华社北京5月19日电（刘艺、杨吉）": names alone after a dateline are its reporters.
+            credits = names_only(m["inner"], "reporter")
+        if credits is not None and credits.contributors:
+            # Keep a dateline such as "新华社北京5月9日电" but drop "本报讯" (it only says "our report").
+            lead = re.sub(r"^(?:本报讯|本報訊|本网讯|本台讯)", "", (m["lead"] or "").strip())
+            return (lead + " " if lead else "") + stripped[m.end() :], credits
+    return paragraph, None
+
+
+def names_only(text: str, role: str) -> Credits | None:
+    """Credits for a bare name list such as "刘艺、杨吉" (None if it is anything else)."""
+    names = _names(text)
+    if not names or any(len(n) < 2 for n in names):
+        return None
+    credits = Credits()
+    for name in names:
+        credits.add(name, role)
+    return credits if credits.contributors else None
+
+
+# In the info line under a headline, credits sit between other facts; take a role word, an
+# optional colon, and only the name-shaped tokens that follow it.
+_HEADER_CREDIT = re.compile(
+    rf"(?P<role>{_ROLE_RE})\s*[:：]?\s*(?P<names>[\u4e00-\u9fff·]{{2,5}}(?:[ 、，,][\u4e00-\u9fff·]{{2,5}})*)"
+    rf"(?=\s|$|{_ROLE_RE}|{_SOURCE_WORDS}|[|｜\d])"
+)
+
+
+def header_credits(text: str) -> Credits:
+    """Source outlet and named credits from the short info line under a headline."""
+    credits = Credits()
+    src = _SOURCE.search(text)
+    if src:
+        credits.source_outlet = src["outlet"].strip()
+    for m in _HEADER_CREDIT.finditer(text):
+        names = _names(m["names"])
+        for name in names or []:
+            credits.add(name, _ROLE_OF[m["role"]])
+    return credits

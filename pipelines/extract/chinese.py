@@ -1,0 +1,168 @@
+"""Body clean-up for Chinese news pages: credits, original title, tags and page chrome.
+
+Every rule works on whole paragraphs (trafilatura's output lines) and only removes text
+that is fully recognised (a credit, a notice, a prompt), so article prose is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .bylines import Credits, names_only, parse_credits, strip_byline
+from .dates import find_date_in_text
+from .furniture import RELATED_HEADING, TAG_LINE, is_furniture, strip_image_urls
+
+__all__ = ["CleanBody", "clean_chinese_body", "is_chinese_text"]
+
+_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_LETTER = re.compile(r"[^\W\d_]")
+_ORIGINAL_TITLE = re.compile(r"^\s*[【\[(（]?\s*原标题|^\s*[【\[(（]?\s*原題|^\s*[【\[(（]?\s*原標題")
+_ORIGINAL_TITLE_VALUE = re.compile(r"原(?:标题|標題|題)\s*[:：]?\s*(?P<title>.+?)\s*[】\])）]?\s*$")
+# Lines near the top that only carry publication facts:
+# "2024-05-10 10:20 来源：新华网 作者：张三 字号：大 中 小".
+_META_WORDS = re.compile(
+    r"发布时间|發佈時間|发布日期|发表时间|更新时间|时间|時間|日期|发布|來源|来源|作者|编辑|责编|字号|字號|大\s*中\s*小|"
+    r"浏览|阅读|次数|点击|分享|评论|收藏|打印|纠错|关注|[0-9]+\s*(?:人|次)|【|】|\[|\]|丨|\||·"
+)
+_SHORT_LINE = 30
+_TOP_LINES = 4
+
+
+def is_chinese_text(text: str, *, min_han: int = 10) -> bool:
+    """Han characters dominate the letters and there is (nearly) no kana or hangul."""
+    sample = text[:4000]
+    han = len(_HAN.findall(sample))
+    if han < min_han:
+        return False
+    letters = len(_LETTER.findall(sample))
+    kana, hangul = len(_KANA.findall(sample)), len(_HANGUL.findall(sample))
+    return han >= 0.3 * letters and kana < 0.05 * han and hangul < 0.05 * han
+
+
+@dataclass
+class CleanBody:
+    lines: list[str]
+    credits: Credits = field(default_factory=Credits)
+    original_title: str | None = None
+    tags: list[str] = field(default_factory=list)
+    meta_lines: list[str] = field(default_factory=list)  # removed byline/date lines (for date search)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _is_meta_line(line: str) -> bool:
+    """A short line made of a date plus publication facts (source, author, font size …)."""
+    if len(line) > 100 or find_date_in_text(line, default_tz="UTC") is None:
+        return False
+    rest = re.sub(
+        r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?\s*(?:\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?",
+        "",
+        line,
+    )
+    credits = parse_credits(rest)
+    if credits is not None:
+        return True
+    rest = re.sub(r"(?:来源|來源|作者|编辑|责任编辑)\s*[:：]\s*\S+", "", rest)
+    rest = _META_WORDS.sub("", rest)
+    return not re.sub(r"[\s:：/|,，;；()（）\-]", "", rest)
+
+
+def clean_chinese_body(lines: list[str], *, titles: list[str]) -> CleanBody:
+    result = CleanBody([])
+    title_keys = {_norm(t) for t in titles if t}
+    out: list[str] = []
+    n = len(lines)
+    for index, raw in enumerate(lines):
+        line = strip_image_urls(raw).strip()
+        if not line:
+            continue
+        # The headline repeated as the first paragraph is not body text.
+        if not out and _norm(line) in title_keys:
+            continue
+        # "原标题：…" keeps the print headline of a reprint; metadata, not body.
+        if _ORIGINAL_TITLE.match(line) and len(line) <= 120:
+            m = _ORIGINAL_TITLE_VALUE.search(line)
+            if m and result.original_title is None:
+                result.original_title = m["title"].strip()
+            continue
+        # A "相关阅读" heading in the last part of the page starts a block of other headlines.
+        if RELATED_HEADING.match(line):
+            if index >= n * 0.5:
+                break
+            continue
+        tag_match = TAG_LINE.match(line)
+        if tag_match and index >= n - 3:
+            result.tags.extend(t for t in re.split(r"[\s,，、;；|]+", tag_match["tags"]) if t)
+            if not tag_match["tags"].strip():
+                # "关键字：" alone: the tags follow as short lines up to the end of the page.
+                rest = [x.strip() for x in lines[index + 1 :] if x.strip()]
+                if all(len(x) <= _SHORT_LINE for x in rest):
+                    result.tags.extend(rest)
+                    break
+            continue
+        if len(out) < _TOP_LINES and _is_meta_line(line):
+            result.meta_lines.append(line)
+            _absorb(result, parse_credits(line))
+            continue
+        text, credits = strip_byline(line)
+        if credits is not None:
+            result.credits.extend(credits)
+            if not text:
+                result.meta_lines.append(line)
+                continue
+            line = text
+        if is_furniture(line):
+            continue
+        # The lead is sometimes printed twice (summary box + first paragraph): keep one copy.
+        # Only at the start: repeated photo captions further down are the page's own text.
+        if len(out) == 1 and _norm(out[0]) == _norm(line):
+            continue
+        out.append(line)
+    out = _drop_teasers(out)
+    _closing_names(out, result)
+    result.lines = out
+    return result
+
+
+def _absorb(result: CleanBody, credits: Credits | None) -> None:
+    if credits is not None:
+        result.credits.extend(credits)
+
+
+_TEASER_END = re.compile(r"(?:\.\.\.|…|\.{3}|。。。)\s*$")
+
+
+def _drop_teasers(lines: list[str]) -> list[str]:
+    """Drop runs of two or more truncated "…" lines: they are teasers for other articles."""
+    keep = [True] * len(lines)
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and _TEASER_END.search(lines[j]):
+            j += 1
+        if j - i >= 2:
+            keep[i:j] = [False] * (j - i)
+        i = max(j, i + 1)
+    return [line for line, k in zip(lines, keep, strict=True) if k]
+
+
+_CLOSING = re.compile(r"[(（](?P<names>[\u4e00-\u9fff·、 ]{2,20})[)）]\s*$")
+
+
+def _closing_names(lines: list[str], result: CleanBody) -> None:
+    """ "…全文最后一句。（郭旭）": bare names closing the article are its writers."""
+    for index in range(len(lines) - 1, max(len(lines) - 3, -1), -1):
+        m = _CLOSING.search(lines[index])
+        credits = names_only(m["names"], "reporter") if m else None
+        if m and credits is not None:
+            result.credits.extend(credits)
+            lines[index] = lines[index][: m.start()].rstrip()
+            if not lines[index]:
+                del lines[index]
+            return

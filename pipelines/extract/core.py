@@ -1,0 +1,454 @@
+"""Orchestration: decode → parse once → trafilatura → page metadata → Chinese rules."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import trafilatura
+from trafilatura.settings import Document, use_config
+from trafilatura.utils import load_html
+
+from .bylines import Credits, _names, header_credits
+from .chinese import clean_chinese_body, is_chinese_text
+from .dates import find_date_in_text, format_datetime, parse_datetime_text, zone
+from .decode import decode_html
+from .furniture import strip_image_urls
+from .images import absolute, is_tiny
+from .pagemeta import MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta, read_page_meta
+from .titles import split_title, strip_site_name
+
+__all__ = [
+    "EXTRACTOR_NAME",
+    "EXTRACTOR_VERSION",
+    "ExtractedArticle",
+    "NotAnArticle",
+    "extract_article",
+    "try_extract",
+]
+
+logger = logging.getLogger(__name__)
+
+EXTRACTOR_NAME = "newsarchive"
+EXTRACTOR_VERSION = f"1.0+trafilatura-{trafilatura.__version__}"
+MIN_BODY_CHARS = 4
+PRECISION_FALLBACK_CHARS = 200
+AUTHOR_ROLES = ("reporter", "author")
+
+# A private copy: trafilatura's module-level config is shared by every caller in the process.
+_CONFIG = copy.deepcopy(use_config())
+
+
+class NotAnArticle(Exception):
+    """The page has no article body; ``reason`` says why in one line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class ExtractedArticle:
+    title: str | None
+    section: str | None
+    site_name: str | None
+    original_title: str | None
+    authors: list[str]
+    contributors: list[dict[str, str]]
+    editor: str | None
+    source_outlet: str | None
+    published: str | None
+    modified: str | None
+    language: str | None
+    summary: str | None
+    text: str
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    image: str | None = None
+    canonical_url: str | None = None
+    encoding: str = "utf-8"
+    extractor: str = EXTRACTOR_NAME
+    extractor_version: str = EXTRACTOR_VERSION
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def extract_article(
+    body: bytes,
+    url: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    *,
+    fetched_at: datetime | None = None,
+    timezone: str | None = None,
+) -> ExtractedArticle | None:
+    """Extract an article, or None (reason logged) for a page that is not one."""
+    try:
+        return try_extract(body, url, headers, fetched_at=fetched_at, timezone=timezone)
+    except NotAnArticle as exc:
+        logger.info("not an article: %s (%s)", exc.reason, url or "no url")
+        return None
+
+
+def _lang_code(value: str | None) -> str | None:
+    if not value:
+        return None
+    m = re.match(r"\s*([A-Za-z]{2,3})(?:[-_]|\s|$)", value)
+    return m.group(1).lower() if m else None
+
+
+def _split_list(value: str | None) -> list[str]:
+    if not value:
+        return []
+    return [v.strip() for v in re.split(r"\s*;\s*", value) if v.strip()]
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))
+
+
+def try_extract(
+    body: bytes,
+    url: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    *,
+    fetched_at: datetime | None = None,
+    timezone: str | None = None,
+) -> ExtractedArticle:
+    """Like :func:`extract_article` but raises :class:`NotAnArticle` instead of returning None."""
+    if not body or not body.strip():
+        raise NotAnArticle("empty response body")
+    html, encoding = decode_html(body, headers)
+    tree = load_html(html)
+    if tree is None:
+        raise NotAnArticle("not parseable as HTML")
+    page = read_page_meta(tree)
+    # Chinese news pages surround the article with teaser lists, feeds and footers that the
+    # balanced mode keeps; precision mode drops them.  When precision leaves little text
+    # (threads, short notices), the balanced result is taken instead.
+    precise = _looks_chinese(page)
+    doc = _trafilatura(tree, url, precise)
+    if precise and len(_text_of(doc)) < PRECISION_FALLBACK_CHARS:
+        balanced = _trafilatura(tree, url, False)
+        kept, found = len(_text_of(doc)), len(_text_of(balanced))
+        # Balanced wins when precision kept almost nothing, or when balanced is not much
+        # longer (then the extra text is the short page's own); a far longer balanced
+        # result is page chrome.
+        if found > kept and (kept < PRECISION_FALLBACK_CHARS / 2 or found <= 4 * kept):
+            doc = balanced
+    if not isinstance(doc, Document) or not _text_of(doc).strip():
+        raise NotAnArticle("no body text found")
+
+    raw_lines = [line.strip() for line in (doc.text or "").split("\n")]
+    html_lang = _lang_code(page.html_lang) or _lang_code(
+        page.meta.get("content-language") or page.meta.get("og:locale")
+    )
+    chinese = is_chinese_text(doc.text or "") and html_lang not in ("ja", "ko")
+    language = "zh" if chinese else html_lang
+    tz_name = timezone or ("Asia/Shanghai" if chinese else "UTC")
+
+    og_site = (page.meta.get("og:site_name") or "").strip() or None
+    base_title = (doc.title or page.title or page.h1 or "").strip()
+    credits = Credits()
+    original_title = None
+    tags = list(doc.tags or [])
+    section = site_name = None
+    meta_lines: list[str] = []
+    if chinese:
+        site_names = [n for n in (og_site, doc.sitename, page.meta.get("application-name")) if n]
+        host = urlsplit(url or page.canonical or "").hostname
+        parts = split_title(base_title, site_names=site_names, headline=page.h1, host=host)
+        raw_parts = split_title(page.title or base_title, site_names=site_names, headline=page.h1, host=host)
+        title: str | None = parts.title or None
+        section = parts.section or raw_parts.section
+        site_name = og_site or parts.site_name or raw_parts.site_name
+        cleaned = clean_chinese_body(
+            raw_lines, titles=[base_title, parts.title, page.title or "", page.h1 or ""]
+        )
+        lines = cleaned.lines
+        credits, original_title, meta_lines = cleaned.credits, cleaned.original_title, cleaned.meta_lines
+        # The info line under the headline ("2023年06月18日 来源：示例日报 作者：李晓明") is often
+        # outside the extracted body; read source and credits from it too.
+        anchor = _headline_anchor(tree, page, title)
+        header = _text_after(anchor, 400)
+        meta_lines.append(header)  # the date search reads the wider window
+        credits.extend(header_credits(header[:200]))
+        credits.extend(_trailer_credits(tree, lines))
+        tags.extend(cleaned.tags)
+    else:
+        host = urlsplit(url or page.canonical or "").hostname
+        title = strip_site_name(base_title, og_site, host=host, headline=page.h1) or None
+        site_name = doc.sitename or og_site
+        lines = [line for line in (strip_image_urls(r) for r in raw_lines) if line]
+
+    # U+FFFD carries no information (the source already lost those bytes); never pass it on.
+    text = "\n".join(lines).replace("\ufffd", "")
+    title = title.replace("\ufffd", "") if title else title
+    if len(re.sub(r"\s", "", text)) < MIN_BODY_CHARS:
+        raise NotAnArticle(f"body shorter than {MIN_BODY_CHARS} characters")
+
+    jsonld = _jsonld_people(page)
+    authors, contributors = _people(
+        (jsonld if chinese else None) or doc.author,
+        credits,
+        chinese,
+        {site_name, og_site, credits.source_outlet},
+        jsonld,
+    )
+    editor = next((c["name"] for c in contributors if c["role"] == "editor"), None)
+    published = _published(doc, page, chinese, tz_name, fetched_at, meta_lines)
+    modified_raw = page.first(MODIFIED_KEYS) or _jsonld_str(page, "dateModified")
+    modified = (
+        format_datetime(parse_datetime_text(modified_raw, default_tz=tz_name, now=fetched_at))
+        if modified_raw
+        else None
+    )
+
+    summary = (doc.description or "").strip() or None
+    if summary and re.sub(r"\s", "", summary) == re.sub(r"\s", "", text):
+        summary = None  # a description that *is* the whole body is no summary
+    if summary is None and len(lines) > 1:
+        summary = lines[0]
+
+    images = _images(tree, lines, page, url)
+    lead = _lead_image(doc, page, images, url)
+    canonical = page.canonical or page.meta.get("og:url")
+    canonical_url = absolute(canonical, page.base_href or url) if canonical else None
+
+    return ExtractedArticle(
+        title=title,
+        section=section,
+        site_name=site_name,
+        original_title=original_title,
+        authors=authors,
+        contributors=contributors,
+        editor=editor,
+        source_outlet=credits.source_outlet,
+        published=published,
+        modified=modified,
+        language=language,
+        summary=summary,
+        text=text,
+        tags=_unique([t.strip() for t in tags]),
+        categories=_unique([c.strip() for c in doc.categories or []]),
+        images=images,
+        image=lead,
+        canonical_url=canonical_url,
+        encoding=encoding,
+    )
+
+
+def _trafilatura(tree: Any, url: str | None, precise: bool) -> Document | None:
+    # trafilatura copies a tree it is given, so ours stays intact for the look-ups after it.
+    doc = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, favor_precision=precise, config=_CONFIG
+    )
+    return doc if isinstance(doc, Document) else None
+
+
+def _text_of(doc: Document | None) -> str:
+    return (doc.text or "") if doc is not None else ""
+
+
+def _looks_chinese(page: PageMeta) -> bool:
+    """Before extraction: does the page declare Chinese, or is its title/lead Chinese?"""
+    lang = _lang_code(page.html_lang)
+    if lang in ("ja", "ko"):
+        return False
+    sample = " ".join(x for x in (page.title, page.h1, page.meta.get("description")) if x)
+    return lang == "zh" or is_chinese_text(sample, min_han=4)
+
+
+def _aware(value: datetime, tz_name: str) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=zone(tz_name))
+
+
+def _jsonld_str(page: PageMeta, key: str) -> str | None:
+    value = page.jsonld_value(key)
+    return value if isinstance(value, str) else None
+
+
+def _jsonld_people(page: PageMeta) -> str | None:
+    """Author names declared as schema.org Person objects (kept verbatim: "私~川流")."""
+    value = page.jsonld_value("author")
+    items = value if isinstance(value, list) else [value]
+    names = [i.get("name", "").strip() for i in items if isinstance(i, dict) and i.get("@type") == "Person"]
+    return "; ".join(n for n in names if n) or None
+
+
+def _people(
+    meta_author: str | None,
+    credits: Credits,
+    chinese: bool,
+    outlets: set[str | None],
+    jsonld: str | None = None,
+) -> tuple[list[str], list[dict[str, str]]]:
+    contributors = list(credits.contributors)
+    authors = [c["name"] for c in contributors if c["role"] in AUTHOR_ROLES]
+    for name in _split_list(meta_author):
+        if chinese and name in outlets:  # "作者：新华网" names the outlet, not a writer
+            continue
+        # On Chinese pages the author meta often holds the outlet or a CMS account; keep people only
+        # (a schema.org Person is a person by declaration).
+        if chinese and not _names(name) and name not in (jsonld or ""):
+            continue
+        authors.append(name)
+        if not any(c["name"] == name for c in contributors):
+            contributors.append({"name": name, "role": "author"})
+    return _unique(authors), contributors
+
+
+def _published(
+    doc: Any, page: PageMeta, chinese: bool, tz_name: str, fetched_at: datetime | None, meta_lines: list[str]
+) -> str | None:
+    # 1. Structured metadata carries time and offset; prefer it.
+    raw = page.first(PUBLISHED_KEYS) or _jsonld_str(page, "datePublished")
+    if raw:
+        parsed = parse_datetime_text(raw, default_tz=tz_name, now=fetched_at)
+        if parsed is not None:
+            # "2024-05-20" alone says nothing about the time: keep it a date, not fake midnight.
+            return parsed.date().isoformat() if not re.search(r"\d[:：]\d", raw) else format_datetime(parsed)
+    # 2. Chinese pages print "2019年02月24日 22:16" or "发布时间：…" right by the headline.
+    if chinese:
+        for candidate in meta_lines:
+            found = find_date_in_text(candidate, default_tz=tz_name, now=fetched_at) if candidate else None
+            if found is not None:
+                midnight = (found.hour, found.minute, found.second) == (0, 0, 0)
+                return found.date().isoformat() if midnight else format_datetime(found)
+        # "3小时前" / "昨天 10:20" only mean something against the time the page was fetched.
+        if fetched_at is not None:
+            for candidate in meta_lines:
+                found = parse_datetime_text(candidate[:200], default_tz=tz_name, now=fetched_at)
+                age = _aware(fetched_at, tz_name) - found if found is not None else None
+                if found is not None and age is not None and timedelta(0) <= age <= timedelta(days=400):
+                    return format_datetime(found)
+    # 3. htmldate's day (it also looks at the URL); a date without time stays a date.
+    if doc.date:
+        return str(doc.date)
+    return None
+
+
+_SKIP_TEXT = {"script", "style", "noscript", "template"}
+
+
+def _headline_anchor(tree: Any, page: PageMeta, title: str | None) -> Any:
+    """The <h1>, or else the first element whose own text is the headline."""
+    if page.h1_element is not None:
+        return page.h1_element
+    if not title:
+        return None
+    for el in tree.iter("h2", "h3", "h4", "div", "p", "span", "strong", "td", "b"):
+        if el.text and " ".join(el.text.split()) == title:
+            return el
+    return None
+
+
+def _text_after(anchor: Any, limit: int) -> str:
+    """Visible text following ``anchor`` in document order, up to about ``limit`` chars."""
+    if anchor is None:
+        return ""
+    chunks: list[str] = []
+    size = 0
+    started = False
+    for el in anchor.getroottree().getroot().iter():
+        if el is anchor:
+            started = True
+            if el.tail and el.tail.strip():
+                chunks.append(el.tail.strip())
+            continue
+        if not started or not isinstance(el.tag, str) or el.tag in _SKIP_TEXT:
+            continue
+        for piece in (el.text, el.tail):
+            if piece and piece.strip():
+                chunks.append(piece.strip())
+                size += len(piece.strip())
+        if size >= limit:
+            break
+    return " ".join(chunks)[: limit * 2]
+
+
+def _trailer_credits(tree: Any, lines: list[str]) -> Credits:
+    """Credits printed right after the body ("[作者: 刘满仓 责任编辑: 杨丹宇]")."""
+    probe = next((line[-12:] for line in reversed(lines) if len(line) >= 12), None)
+    if probe is None:
+        return Credits()
+    for node in tree.xpath("//body//text()"):
+        if probe in node:
+            found = header_credits(_text_after(node.getparent(), 120))
+            found.source_outlet = None  # a trailer's "来源" may belong to the next teaser
+            return found
+    return Credits()
+
+
+def _container(tree: Any, lines: list[str]) -> Any:
+    """The element holding the extracted body: common ancestor of its first and last paragraphs."""
+    probes = [line[:20] for line in lines if len(line) >= 12]
+    if not probes:
+        return None
+    wanted = [probes[0], probes[-1]]
+    found: list[Any] = [None, None]
+    # Walk text and tails lazily (no full text-node list): most pages end the search early.
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT:
+            continue
+        for piece, owner in ((el.text, el), (el.tail, el.getparent())):
+            if not piece or owner is None:
+                continue
+            for i, probe in enumerate(wanted):
+                if found[i] is None and probe in piece:
+                    found[i] = owner
+        if found[0] is not None and found[1] is not None:
+            break
+    first, last = found
+    if first is None:
+        return None
+    if last is None:
+        last = first
+    ancestors = {id(el): el for el in first.iterancestors()}
+    ancestors[id(first)] = first
+    el = last
+    while el is not None and id(el) not in ancestors:
+        el = el.getparent()
+    # A single paragraph is too narrow: its images sit in sibling elements.
+    if el is not None and el.tag in ("p", "span", "strong", "b", "em", "font", "a", "li"):
+        el = el.getparent()
+    return el
+
+
+def _images(tree: Any, lines: list[str], page: PageMeta, url: str | None) -> list[str]:
+    base = page.base_href or url
+    container = _container(tree, lines)
+    if container is None:
+        return []
+    found: list[str] = []
+    for img in container.iter("img"):
+        src = img.get("src") or ""
+        lazy = img.get("data-src") or img.get("data-original") or img.get("data-lazy-src")
+        # Lazy-loading pages put a placeholder in src and the real picture in data-src.
+        if lazy and (not src or src.startswith("data:") or is_tiny(src)):
+            src = lazy
+        full = absolute(src, base) if src else None
+        if full:
+            found.append(full)
+    return _unique(found)
+
+
+def _lead_image(doc: Any, page: PageMeta, images: list[str], url: str | None) -> str | None:
+    base = page.base_href or url
+    if doc.image:
+        full = absolute(doc.image, base)
+        if full and not is_tiny(full):
+            return full
+    sizes = {absolute(src, base): size for src, size in page.image_sizes.items()}
+    for image in images:
+        width, height = sizes.get(image, (None, None))
+        if not is_tiny(image, width, height):
+            return image
+    return None

@@ -1,0 +1,167 @@
+"""Split "headline_channel_site" titles into their parts (Chinese pages)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["TitleParts", "split_title", "strip_site_name"]
+
+# Separators CMSs put between headline, channel and site.  A bare "-" only counts when the
+# segment after it is recognisably a site or channel (headlines contain dashes too).
+_SEPARATOR = re.compile(r"\s*(?:_|\||｜|\s[-–—－]\s|[-–—－]{1,2}|\s:{1,2}\s|\s@\s)\s*")
+# Segment endings that name a publication (site) ...
+_SITE_END = re.compile(
+    r"(?:网|網|报|報|台|电视台|社|站|在线|在線|日报|晚报|周刊|杂志|官网|客户端|博客|号|平台|百科|网易|搜狐|"
+    r"新浪|腾讯|凤凰|知乎|豆瓣|头条|百度|微博|百科全书|百科全書|\.com|\.cn|\.net|\.org|\.gov|\.hk|\.tw)$",
+    re.I,
+)
+# ... and a section of one (channel).
+_CHANNEL_END = re.compile(
+    r"(?:频道|頻道|栏目|欄目|新闻|新聞|版|专题|專題|专栏|資訊|资讯|首页|首頁|中心|要闻|要聞|财经|財經|科技|体育|體育|"
+    r"娱乐|娛樂|军事|軍事|汽车|汽車|教育|健康|文化|旅游|旅遊|时尚|房产|国际|國際|国内|國內|社会|社會|评论|評論|"
+    r"观点|觀點|时政|時政|滚动|滾動|视频|視頻|图片|圖片|正文|原创|快讯|快訊|论坛|論壇|社区|社區|问答|問答|"
+    r"生活|数据|數據|经济|經濟|民生|法治|商业|商業|股票|基金|理财|家居|读书|讀書|历史|歷史|游戏|遊戲|动漫|育儿|女性|公益|"
+    r"港澳|台湾|两岸|本地|地方|宏观|产经|金融|证券|美食|星座)$"
+)
+_MAX_SUFFIX_CHARS = 16
+
+
+@dataclass
+class TitleParts:
+    title: str
+    section: str | None = None
+    site_name: str | None = None
+
+
+# After an underscore, a segment of at most four characters is a channel label ("_数据",
+# "_经济"): no headline is that short, and CMSs join breadcrumb levels with "_".
+_SHORT_CHANNEL = 4
+
+
+def _kind(segment: str, site_names: set[str], separator: str = "", host_label: str = "") -> str | None:
+    seg = segment.strip()
+    if len(host_label) >= 3 and host_label in _identity(seg):
+        return "site"  # "痞客邦 PIXNET" on pixnet.net
+    if separator.strip() == "@" and len(seg) <= _MAX_SUFFIX_CHARS:
+        return "site"  # blog platforms: "post title @ blog name"
+    if not seg or len(seg) > _MAX_SUFFIX_CHARS + 8:
+        return None
+    if seg in site_names:
+        return "site"
+    if len(seg) > _MAX_SUFFIX_CHARS:
+        return None
+    if _SITE_END.search(seg):
+        return "site"
+    if _CHANNEL_END.search(seg):
+        return "channel"
+    if separator.strip() == "_" and len(seg) <= _SHORT_CHANNEL and re.fullmatch(r"[\u4e00-\u9fff]+", seg):
+        return "channel"
+    return None
+
+
+def split_title(
+    title: str, *, site_names: list[str] | None = None, headline: str | None = None, host: str | None = None
+) -> TitleParts:
+    """Peel site/channel segments off the end of ``title``.
+
+    ``site_names`` (og:site_name, application-name) are cut wherever they stand last;
+    ``headline`` (the page's <h1>) lets us cut any suffix the headline itself lacks;
+    ``host`` (the page's host name) marks segments naming it ("痞客邦 PIXNET" on pixnet.net).
+    """
+    names = {n.strip() for n in site_names or [] if n and n.strip()}
+    label = _host_label(host)
+    text = re.sub(r"(?:\s*(?:::|[|｜_]))+\s*$", "", title.strip())  # "… :: 痞客邦 PIXNET ::"
+    parts = TitleParts(text)
+    if headline:
+        head = headline.strip()
+        # The page's own headline followed by a separator: everything after it is decoration.
+        if head and len(head) >= 4 and text.startswith(head) and _SEPARATOR.match(text, len(head)):
+            tail = text[len(head) :]
+            parts.title = head
+            _classify_tail(tail, parts, names, force=True, host_label=label)
+            return parts
+    while True:
+        matches = list(_SEPARATOR.finditer(parts.title))
+        if not matches:
+            break
+        last = matches[-1]
+        if last.start() == 0:
+            break
+        segment = parts.title[last.end() :]
+        kind = _kind(segment, names, last.group(0), label)
+        if kind is None:
+            break
+        if kind == "site" and parts.site_name is None:
+            parts.site_name = segment.strip()
+        elif kind == "channel":
+            parts.section = segment.strip()  # the leftmost channel is the most specific
+        parts.title = parts.title[: last.start()].rstrip()
+    return parts
+
+
+def _classify_tail(
+    tail: str, parts: TitleParts, names: set[str], *, force: bool, host_label: str = ""
+) -> None:
+    segments = [s for s in _SEPARATOR.split(tail) if s.strip()]
+    for segment in reversed(segments):
+        kind = _kind(segment, names, host_label=host_label) or (
+            "site" if force and segment is segments[-1] else None
+        )
+        if kind == "site" and parts.site_name is None:
+            parts.site_name = segment.strip()
+        elif kind == "channel":
+            parts.section = segment.strip()
+
+
+_ANY_SEPARATOR = re.compile(r"\s+[|｜\-–—:·•»]\s+|\s*[|｜ㅣ：]\s*|\s*\[(?=[^\]]+\]$)")
+_DATE_SEGMENT = re.compile(r"^[\d./\-\s]{6,12}$")
+
+
+def _identity(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+def _host_label(host: str | None) -> str:
+    """ "golem" for www.golem.de, "metro" for metro.co.uk."""
+    if not host:
+        return ""
+    parts = host.lower().split(".")
+    if len(parts) >= 3 and parts[-2] in ("co", "com", "org", "net", "gov", "ac", "edu", "ne", "or"):
+        return _identity(parts[-3])
+    return _identity(parts[-2]) if len(parts) >= 2 else ""
+
+
+def strip_site_name(
+    title: str, site_name: str | None, *, host: str | None = None, headline: str | None = None
+) -> str:
+    """Remove trailing " | Site" / " - Site.de" segments naming the site (any language).
+
+    A segment names the site when it equals og:site_name or contains the host's name
+    ("Golem.de" on golem.de); a trailing date segment after it goes too ("| DW | 28.04.2023").
+    A visible <h1> that the title merely extends is taken as the headline.
+    """
+    text = title.strip()
+    extends = headline and len(headline) >= 8 and text != headline and text.startswith(headline)
+    if extends and headline and _ANY_SEPARATOR.match(text, len(headline)):
+        return headline
+    names = {_identity(n) for n in (site_name,) if n and _identity(n)}
+    label = _host_label(host)
+    changed = True
+    while changed:
+        changed = False
+        parts = list(_ANY_SEPARATOR.finditer(text))
+        if not parts:
+            break
+        last = parts[-1]
+        if last.start() == 0:
+            break
+        tail = text[last.end() :].strip().rstrip("]").strip()
+        key = _identity(tail)
+        if not key:
+            break
+        named = key in names or key == label or (len(label) >= 3 and label in key)
+        if named or _DATE_SEGMENT.match(tail):
+            text = text[: last.start()].rstrip()
+            changed = True
+    return text or title
