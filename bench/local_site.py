@@ -172,6 +172,7 @@ class LocalNewsSite:
         self.slow_seconds = slow_seconds
         self.oversized_bytes = oversized_bytes
         self.article_delay = article_delay  # seconds each article page takes (for interruption tests)
+        self.fail_status: int | None = None  # set (e.g. to 500) to make every page answer with that status
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
         self.base_url = ""
@@ -326,6 +327,8 @@ class LocalNewsSite:
     def respond(self, path: str, headers: dict[str, str]) -> Page:
         with self._lock:
             self.requests.append((path, headers))
+        if self.fail_status is not None:
+            return Page(self.fail_status, b"<html><body>error</body></html>", {"Content-Type": "text/html"})
         page = self.pages.get(urlsplit(path).path)
         if page is None:
             return Page(404, b"<html><body>404</body></html>", {"Content-Type": "text/html"})

@@ -176,3 +176,8 @@ from crawler.cli_schedule import schedule, status  # noqa: E402
 
 cli.add_command(schedule)
 cli.add_command(status)
+
+from crawler.cli_warc import export_warc, reextract  # noqa: E402
+
+cli.add_command(reextract)
+cli.add_command(export_warc)

@@ -17,6 +17,8 @@ ITEM_PIPELINES = {
     "pipelines.extract_pipeline.ExtractPipeline": 100,
     "pipelines.dedup_pipeline.DedupPipeline": 200,
     "pipelines.store_pipeline.StorePipeline": 300,
+    # After storing: near-duplicate story clusters need the article's id.
+    "pipelines.dedup_pipeline.ClusterPipeline": 400,
 }
 EXTENSIONS = {
     "crawler.extensions.RunRecorder": 100,
@@ -34,7 +36,16 @@ DOWNLOADER_MIDDLEWARES = {
     # Above RedirectMiddleware (600), so it sees redirects before they are followed.
     "crawler.middlewares.KnownArticlesMiddleware": 650,
     "crawler.middlewares.RetryBackoffMiddleware": 560,
+    # Above every built-in middleware, so it archives each response as received: before decompression
+    # (590), redirects (600), retries (550), and the 304 -> IgnoreRequest of KnownArticlesMiddleware (650).
+    "crawler.warc_middleware.WarcCaptureMiddleware": 950,
 }
+# Every response (and seed file) is kept verbatim in WARC files (crawler/warc_middleware.py).
+ARCHIVE_WARC_ENABLED = True
+ARCHIVE_WARC_DIR = ""  # "" = archive/warc in the database's folder; a relative path is taken from there too
+ARCHIVE_WARC_MAX_SIZE = 1_000_000_000  # bytes: a file that would grow past this is closed, a new one begun
+ARCHIVE_WARC_PREFIX = "newsarchive"
+ARCHIVE_WARC_FSYNC = True  # fsync each record before the database points at it (off only for benchmarks)
 # Re-fetch (conditionally) a known article once its last fetch is this old; empty = never. Per source too.
 ARCHIVE_RECHECK_AFTER = ""
 ARCHIVE_RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubles each time

@@ -36,6 +36,7 @@ class RawDocument:
     timezone: str | None = None
     kind: str = "auto"  # "frontmatter", "html" or "auto" (sniffed)
     aliases: list[str] = field(default_factory=list)  # other URLs that led here (redirects, requested URL)
+    capture_id: int | None = None  # the captures row (WARC record) it was read from
 
 
 def sniff_kind(body: bytes) -> str:

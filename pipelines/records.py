@@ -44,8 +44,9 @@ EXTRACTED_FIELDS = (
 # How the record was produced: stored, but a change here alone is not a change of the article.
 PROVENANCE_FIELDS = ("extractor", "extractor_version", "encoding")
 
-# What makes two fetches of one article "the same": a change in any of these is a new version.
-CONTENT_FIELDS = (*EXTRACTED_FIELDS, "text", "url", "canonical_url", "archived_by")
+# What makes two fetches of one article "the same": a change in any of these is a new version. The URL it
+# was fetched by is not among them: reaching the same page by an alias is not a change of the article.
+CONTENT_FIELDS = (*EXTRACTED_FIELDS, "text", "canonical_url", "archived_by")
 
 
 def normalise_text(text: str) -> str:

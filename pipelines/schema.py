@@ -99,11 +99,38 @@ CAPTURES = Table(
         "warc_file": str,
         "warc_offset": int,
         "warc_length": int,
+        # The record (warc_file, warc_offset, warc_length) and the records written with it (the request, a
+        # seed's sidecar) are contiguous: warc_group_length bytes from warc_offset, copied whole on export.
+        "warc_group_length": int,
+        "warc_type": str,  # "response", "revisit" (unchanged re-fetch: no second copy) or "resource" (seed)
+        "warc_record_id": str,
+        "revisit_of": int,  # for a revisit: the capture holding the payload
+        "source": str,  # the crawled source's key (null for seed documents)
+        # JSON: how the spider described the input (url, source, timezone, kind, aliases, ...), so that
+        # re-extraction rebuilds exactly the document the crawl extracted.
+        "document": str,
     },
     pk="id",
     not_null=frozenset({"url", "fetched_at"}),
     foreign_keys=(("run_id", "crawl_runs", "id"),),
-    indexes=(("url",), ("digest",)),
+    indexes=(("url",), ("digest",), ("warc_file", "warc_offset"), ("fetched_at",)),
+)
+
+# The WARC files a run wrote: "closed" stays null until the writer closed the file cleanly, so the next run
+# knows which files may end in a half-written record (see pipelines.warc.check_tail).
+WARC_FILES = Table(
+    "warc_files",
+    {
+        "name": str,  # file name inside the WARC folder
+        "run_id": int,
+        "opened": str,
+        "closed": str,
+        "size": int,  # bytes, once closed
+        "cut": int,  # bytes of a half-written record cut off its end by a later run
+        "problem": str,  # damage found and left alone
+    },
+    pk="name",
+    foreign_keys=(("run_id", "crawl_runs", "id"),),
 )
 
 ARTICLES = Table(
@@ -242,6 +269,7 @@ TABLES: tuple[Table, ...] = (
     CRAWL_RUNS,
     CRAWL_ERRORS,
     CAPTURES,
+    WARC_FILES,
     ARTICLES,
     ARTICLE_KEYS,
     ARTICLE_VERSIONS,
@@ -289,6 +317,20 @@ VIEWS = {
                c.first_published, c.last_published
         from story_clusters c left join articles a on a.id = c.representative_id
         where c.size > 1 order by c.size desc, c.first_published desc
+    """,
+    # Where an article's captures are: the one it was extracted from (current = 1), those of its earlier
+    # versions, and every other fetch of its URLs (revisits, 304s, redirects). Filter on article_id.
+    "article_captures": """
+        select k.article_id, c.id as capture_id, c.fetched_at, c.url, c.status, c.warc_type,
+               c.content_type, c.digest, c.warc_file, c.warc_offset, c.warc_length, c.revisit_of,
+               c.id = a.capture_id as current
+        from (
+            select id as article_id, capture_id from articles where capture_id is not null
+            union select article_id, capture_id from article_versions where capture_id is not null
+            union select k.article_id, c.id from article_keys k join captures c on c.url = k.key
+        ) k
+        join captures c on c.id = k.capture_id
+        join articles a on a.id = k.article_id
     """,
     # One row per replaced version: the text it had, the text that replaced it (the next version, or the
     # article as it is now) and whether the change came after the article's publication.
@@ -338,6 +380,8 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         db.execute(FTS_SQL)
         for sql in TRIGGERS.values():
             db.execute(sql)
+        for table_name, columns in EXTRA_INDEXES:
+            db.table(table_name).create_index(list(columns), if_not_exists=True)
         for name, sql in VIEWS.items():
             db.execute(f"DROP VIEW IF EXISTS [{name}]")
             db.execute(f"CREATE VIEW [{name}] AS {sql.strip()}")
@@ -351,3 +395,115 @@ def open_archive(path: str) -> sqlite_utils.Database:
     db.execute("PRAGMA foreign_keys = ON")
     ensure_db_shape(db)
     return db
+
+
+# --- Scheduling and crawl health (pipelines.scheduling, pipelines.health) -------------------------------
+# Thresholds of the health flags the source_health view shows; `newsarchive status` can override them.
+DEFAULT_MAX_FAILURES = 3  # failed crawls in a row that flag a source
+DEFAULT_USUAL_WEEKLY_NEW = 7  # a source with this many new articles in the week before the last day is
+# "usually not at zero": no new article in the last day then flags it
+
+# Health looks at the last day and week of articles by first_seen: without this index it would read every
+# article (text included) each time.
+EXTRA_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (("articles", ("first_seen",)),)
+
+# A successful response: 2xx, or 304 (a conditional re-fetch found the article unchanged).
+_GOOD_RESPONSES = """exists (
+    select 1 from json_each(case when json_valid(r.responses_by_status) then r.responses_by_status
+                                 else '{}' end)
+    where key = '304' or cast(key as integer) between 200 and 299)"""
+_STORED = (
+    "coalesce(r.new, 0) + coalesce(r.updated, 0) + coalesce(r.unchanged, 0) + coalesce(r.duplicates, 0)"
+    " + coalesce(r.skipped_known, 0)"
+)
+
+VIEWS["crawl_outcomes"] = f"""
+    select r.id, r.source, r.started, r.finished, r.status, r.finish_reason, r.new, r.updated, r.unchanged,
+           r.failed, r.responses_by_status,
+           case
+               when r.status in ('running', 'interrupted') then r.status
+               when r.status = 'finished' and not {_GOOD_RESPONSES} then 'failure'
+               when r.status = 'finished' and {_STORED} = 0 and coalesce(r.failed, 0) > 0 then 'failure'
+               when r.status = 'finished' then 'success'
+               else 'failure'
+           end as outcome,
+           case
+               when r.status in ('running', 'interrupted', 'finished') and {_GOOD_RESPONSES}
+                    and not ({_STORED} = 0 and coalesce(r.failed, 0) > 0) then null
+               when r.status in ('running', 'interrupted') then null
+               when r.status = 'killed' then 'the crawl process died'
+               when r.status = 'finished' and not {_GOOD_RESPONSES} then
+                   'no page fetched successfully (responses: '
+                   || coalesce(nullif(r.responses_by_status, '{{}}'), 'none') || ')'
+               when r.status = 'finished' then r.failed || ' pages failed and nothing was stored'
+               else 'status ' || coalesce(r.status, 'unknown')
+           end as problem
+    from crawl_runs r
+    where r.kind = 'crawl' and r.source is not null
+"""
+
+# One row per crawled source. Failure of a run: see crawl_outcomes (killed, no successful response at all,
+# or failures and nothing stored). Interrupted runs neither count as failures nor end a failure streak.
+VIEWS["source_health"] = f"""
+    with keys as (
+        select key as source from sources where kind = 'site'
+        union select source from crawl_outcomes
+    ),
+    week as (
+        select source, count(*) as new_7d,
+               sum(first_seen >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-1 day')) as new_1d,
+               avg(published is not null and published != '') as dated_share,
+               avg(authors is not null and authors not in ('', '[]', 'null')) as author_share,
+               avg(coalesce(char_count, length(text)) > 200) as body_share
+        from articles
+        where first_seen >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-7 days')
+        group by +source  -- "+": group after the first_seen range scan, not by scanning the source index
+    ),
+    before as (
+        select source, count(*) as new_prev_7d
+        from articles
+        where first_seen >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-8 days')
+          and first_seen < strftime('%Y-%m-%dT%H:%M:%S', 'now', '-1 day')
+        group by +source
+    ),
+    health as materialized (  -- computed once, not again for each use in flags
+        select k.source,
+               (select name from sources where key = k.source) as name,
+               (select started from crawl_outcomes o where o.source = k.source
+                order by started desc, id desc limit 1) as last_run,
+               (select outcome from crawl_outcomes o where o.source = k.source
+                order by started desc, id desc limit 1) as last_outcome,
+               (select max(started) from crawl_outcomes o where o.source = k.source
+                and outcome = 'success') as last_success,
+               (select count(*) from crawl_outcomes o where o.source = k.source and outcome = 'failure'
+                and started > coalesce((select max(started) from crawl_outcomes s
+                                        where s.source = k.source and s.outcome = 'success'), ''))
+                   as consecutive_failures,
+               coalesce(w.new_1d, 0) as new_1d,
+               coalesce(w.new_7d, 0) as new_7d,
+               coalesce(b.new_prev_7d, 0) as new_prev_7d,
+               round(w.dated_share, 3) as dated_share,
+               round(w.author_share, 3) as author_share,
+               round(w.body_share, 3) as body_share,
+               (select problem from crawl_outcomes o where o.source = k.source and outcome = 'failure'
+                order by started desc, id desc limit 1) as last_problem,
+               (select e.at || ' ' || e.input || ': ' || e.reason from crawl_errors e
+                where e.run_id = (select max(x.run_id) from crawl_errors x
+                                  join crawl_runs r on r.id = x.run_id where r.source = k.source)
+                order by e.id desc limit 1) as last_error
+        from keys k
+        left join week w on w.source = k.source
+        left join before b on b.source = k.source
+    )
+    select *,
+           trim(
+               case when consecutive_failures >= {DEFAULT_MAX_FAILURES}
+                    then consecutive_failures || ' failed crawls in a row; ' else '' end
+               || case when new_1d = 0 and new_prev_7d >= {DEFAULT_USUAL_WEEKLY_NEW}
+                    then 'no new article in the last day (' || new_prev_7d || ' in the week before); '
+                    else '' end,
+               '; '
+           ) as flags
+    from health
+    order by flags = '', source
+"""

@@ -1,10 +1,11 @@
 """Full-text search that works for Chinese, Japanese and Korean inside SQLite's stock FTS5.
 
-SQLite's ``unicode61`` tokenizer treats a run of Han characters as one long token, so ``青岛`` finds nothing
-inside ``青岛市南区``; the ``trigram`` tokenizer cannot match two-character words. Instead of a custom tokenizer
-(which would make the database unreadable in a plain ``sqlite3`` shell) the *indexed text* is rewritten:
-each CJK run becomes its overlapping bigrams plus its last character, and queries are rewritten the same way
-into FTS5 phrases. Text in other scripts passes through untouched and is tokenized by ``unicode61`` as usual.
+SQLite's ``unicode61`` tokenizer treats a run of Han characters as one long token, so ``青岛`` finds
+nothing inside ``青岛市南区``; the ``trigram`` tokenizer cannot match two-character words. Instead of a
+custom tokenizer (which would make the database unreadable in a plain ``sqlite3`` shell) the *indexed
+text* is rewritten: each CJK run becomes its overlapping bigrams plus its last character, and queries are
+rewritten the same way into FTS5 phrases. Text in other scripts passes through untouched and is tokenized
+by ``unicode61`` as usual.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ def index_text(text: str | None) -> str:
 def _phrase_tokens(words: list[str]) -> list[str]:
     """The indexed tokens a phrase of query words must match, in order.
 
-    Adjacent CJK words of one phrase are one run (Chinese puts no spaces between words). A CJK run followed by
-    another word is indexed with its last character after its bigrams, so that character is part of the phrase.
+    Adjacent CJK words of one phrase are one run (Chinese puts no spaces between words). A CJK run
+    followed by another word is indexed with its last character after its bigrams, so that character is
+    part of the phrase.
     """
     runs: list[str] = []
     for word in words:
@@ -90,8 +92,8 @@ def match_query(query: str | None) -> str:
 
 def query_phrases(query: str | None) -> list[list[str]]:
     """What a match for ``query`` contains, for highlighting it in the original text: a list of phrases,
-    each a list of words that appear in order. A bare word is a phrase of one word (a bare ``青岛port`` is two),
-    a double-quoted phrase keeps its words together. Duplicates are dropped."""
+    each a list of words that appear in order. A bare word is a phrase of one word (a bare ``青岛port``
+    is two), a double-quoted phrase keeps its words together. Duplicates are dropped."""
     phrases: list[list[str]] = []
     for quoted, bare in _QUOTED_OR_BARE.findall(query or ""):
         words = _QUERY_TOKEN.findall(quoted if quoted else bare)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import asdict
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -31,6 +33,16 @@ class StorePipeline:
         self.db.close()
 
     def _capture_id(self, page: PageItem, run_id: int | None) -> int:
+        """The captures row of the page: the one the WARC middleware wrote (its id came in the item), or,
+        for an item that came another way, one made here without a WARC record."""
+        # How the spider described the input: with the WARC payload, re-extraction rebuilds this document.
+        document = json.dumps(
+            {k: v for k, v in asdict(page).items() if k not in ("body", "capture_id")}, ensure_ascii=False
+        )
+        if page.capture_id is not None:
+            with self.db.conn:
+                self.db.execute("update captures set document = ? where id = ?", [document, page.capture_id])
+            return page.capture_id
         url = page.url or (f"file:{page.path}" if page.path else page.name)
         digest = "sha256:" + hashlib.sha256(page.body).hexdigest()
         same = self.db.execute(
@@ -51,6 +63,7 @@ class StorePipeline:
                 "headers": page.headers,
                 "digest": digest,
                 "length": len(page.body),
+                "document": document,
             },
         )
 

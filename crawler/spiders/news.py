@@ -228,6 +228,7 @@ class NewsSpider(CrawlSpider):
             timezone=self.source.timezone,
             kind="html",
             aliases=aliases,
+            capture_id=response.meta.get("archive_capture_id"),
         )
 
 

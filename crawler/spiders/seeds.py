@@ -76,6 +76,7 @@ class SeedsSpider(scrapy.Spider):
             path=name,
             source=sidecar.get("source"),
             timezone=sidecar.get("timezone"),
+            capture_id=response.meta.get("archive_capture_id"),
         )
 
     def read_failed(self, failure: Failure) -> None:

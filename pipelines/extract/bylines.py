@@ -15,7 +15,7 @@ __all__ = ["Credits", "header_credits", "names_only", "parse_credits", "strip_by
 # Role words → role.  Sorted longest first so "责任编辑" wins over "编辑", "摄影记者" over "记者".
 _ROLES_BY_KIND = {
     "reporter": "首席记者 特派记者 见习记者 实习记者 融媒体记者 全媒体记者 "
-    "本报记者 本台记者 本网记者 记者 記者",
+    "本报记者 本台记者 本网记者 记者 記者 实习生 實習生",
     "correspondent": "特约通讯员 通讯员 通訊員",
     "author": "特约评论员 评论员 撰文 文字 作者 撰稿 文",
     "photographer": "摄影记者 摄影 攝影 图片 摄像 图 摄",
@@ -55,6 +55,14 @@ _CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,5}$|^[\u4e00-\u9fff]{1,6}[·•・][
 _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z'’.\-]+(?: [A-Z][A-Za-z'’.\-]+){0,3}$")
 _NOT_IN_NAMES = set("的了是在说称这那们讯")
 _ORG_END = re.compile(r"(?:社|网|網|报|報|电视台|日报|晚报|中心|集团|公司|官方|微博|微信)$")
+# Why: a role word or a piece of page chrome is never a person's name ("记者 韩冬 实习生 李沐阳"
+# lists two people; "作者：责任编辑：…" has an empty author; "扫一扫" is a share button).
+_NOT_NAMES = re.compile(
+    "|".join(re.escape(w) for w, _ in _ROLE_WORDS if len(w) >= 2)
+    + r"|责任|責任|来源|來源|作者|实习|實習|扫一扫|字号|分享|打印|收藏|评论|点击|阅读|浏览|关注|网|網"
+)
+# Why: "青岛报道" / "北京电" after the names is the dateline verb of the byline, not a person.
+_DATELINE_TOKEN = re.compile(r"^[\u4e00-\u9fff]{1,6}(?:报道|報道|电|電|讯|訊)$")
 _NAME_SPLIT = re.compile(r"[ \u3000、，,;；]+")
 
 
@@ -84,7 +92,11 @@ def _names(segment: str) -> list[str] | None:
     if _LATIN_NAME.match(segment):
         return [segment]
     names = [n for n in _NAME_SPLIT.split(segment) if n]
+    while len(names) > 1 and _DATELINE_TOKEN.match(names[-1]):
+        names.pop()
     for name in names:
+        if _NOT_NAMES.search(name):
+            return None
         if _ORG_END.search(name):
             return None
         if not _CJK_NAME.match(name) or (set(name) & _NOT_IN_NAMES and "·" not in name):
@@ -212,12 +224,47 @@ _HEADER_CREDIT = re.compile(
 )
 
 
+# Common Chinese surnames (the hundred most frequent cover ~85 % of people): a bare name without
+# a role word is only believed when it starts with one of them.
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
+    "戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
+    "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+# Why: "来源：中国新闻网 王帆" — a lone name right after the outlet is the article's writer.
+_SOURCE_THEN_NAME = re.compile(
+    rf"(?:{_SOURCE_WORDS})\s*[:：]\s*\S{{2,30}}?(?:网|網|报|報|社|台|刊|号|號)\s+(?P<name>[\u4e00-\u9fff]{{2,3}})(?=\s|$|\d)"
+)
+# Why: forum threads and blogs print the starter as "由 NAME 发布于 DATE", "NAME 于 DATE 发布" or
+# "NAME DATE 发布于"; that user is the author of the thread.
+_DATE_RE = r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+_POSTED_BY = re.compile(
+    rf"(?:(?<![^\s])由\s*(?P<a>[^\s:：,，。]{{2,24}})\s*(?:发布|發佈|发表|發表)于?\s*{_DATE_RE}"
+    rf"|(?<![^\s])(?P<b>[^\s:：,，。]{{2,24}})\s+于\s*{_DATE_RE}\s*(?:发布|發佈|发表|發表)"
+    rf"|(?<![^\s])(?P<c>[^\s:：,，。]{{2,24}})\s+{_DATE_RE}\s*(?:发布于|发表于|發佈於|發表於))"
+)
+
+
+def _user_name(name: str) -> bool:
+    """A user name: not a role or chrome word, not a bare number or date."""
+    return not (_NOT_NAMES.search(name) or re.fullmatch(r"[\d\W_]+", name) or "推荐" in name or "文章" in name)
+
+
 def header_credits(text: str) -> Credits:
     """Source outlet and named credits from the short info line under a headline."""
     credits = Credits()
     src = _SOURCE.search(text)
     if src:
         credits.source_outlet = src["outlet"].strip()
+    m = _SOURCE_THEN_NAME.search(text)
+    if m and m["name"][0] in _SURNAMES and _names(m["name"]):
+        credits.add(m["name"], "author")
+    for m in _POSTED_BY.finditer(text):
+        name = m["a"] or m["b"] or m["c"]
+        if _user_name(name):
+            credits.add(name, "author")
+            break
     for m in _HEADER_CREDIT.finditer(text):
         names = _names(m["names"])
         for name in names or []:

@@ -79,7 +79,9 @@ def clean_chinese_body(lines: list[str], *, titles: list[str]) -> CleanBody:
     out: list[str] = []
     n = len(lines)
     for index, raw in enumerate(lines):
-        line = strip_image_urls(raw).strip()
+        # Why: a paragraph never starts or ends with a bare "|"; it is a separator left over from
+        # inline chrome (counters, share links) next to the text.
+        line = strip_image_urls(raw).strip().strip("|｜").strip()
         if not line:
             continue
         # The headline repeated as the first paragraph is not body text.

@@ -22,7 +22,7 @@ from .decode import decode_html
 from .furniture import strip_image_urls
 from .images import absolute, is_tiny
 from .pagemeta import MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta, read_page_meta
-from .titles import split_title, strip_site_name
+from .titles import headline_in_title, split_title, strip_site_name
 
 __all__ = [
     "EXTRACTOR_NAME",
@@ -172,7 +172,7 @@ def try_extract(
         cleaned = clean_chinese_body(
             raw_lines, titles=[base_title, parts.title, page.title or "", page.h1 or ""]
         )
-        lines = cleaned.lines
+        lines = _drop_appended_feed(tree, cleaned.lines, page)
         credits, original_title, meta_lines = cleaned.credits, cleaned.original_title, cleaned.meta_lines
         # The info line under the headline ("2023年06月18日 来源：示例日报 作者：李晓明") is often
         # outside the extracted body; read source and credits from it too.
@@ -184,7 +184,9 @@ def try_extract(
         tags.extend(cleaned.tags)
     else:
         host = urlsplit(url or page.canonical or "").hostname
-        title = strip_site_name(base_title, og_site, host=host, headline=page.h1) or None
+        title = headline_in_title(base_title, page.h1) or (
+            strip_site_name(base_title, og_site, host=host, headline=page.h1) or None
+        )
         site_name = doc.sitename or og_site
         lines = [line for line in (strip_image_urls(r) for r in raw_lines) if line]
 
@@ -313,8 +315,16 @@ def _published(
     if raw:
         parsed = parse_datetime_text(raw, default_tz=tz_name, now=fetched_at)
         if parsed is not None:
+            if re.search(r"\d[:：]\d", raw):
+                return format_datetime(parsed)
+            # Why: a date-only meta tag loses the time the visible date line prints
+            # ("发布时间：2021年06月18日 09:12"); take that line's time when it is the same day.
+            for candidate in meta_lines if chinese else []:
+                found = find_date_in_text(candidate, default_tz=tz_name, now=fetched_at) if candidate else None
+                if found is not None and found.date() == parsed.date() and (found.hour, found.minute) != (0, 0):
+                    return format_datetime(found)
             # "2024-05-20" alone says nothing about the time: keep it a date, not fake midnight.
-            return parsed.date().isoformat() if not re.search(r"\d[:：]\d", raw) else format_datetime(parsed)
+            return parsed.date().isoformat()
     # 2. Chinese pages print "2019年02月24日 22:16" or "发布时间：…" right by the headline.
     if chinese:
         for candidate in meta_lines:
@@ -452,3 +462,71 @@ def _lead_image(doc: Any, page: PageMeta, images: list[str], url: str | None) ->
         if not is_tiny(image, width, height):
             return image
     return None
+
+
+_PROBE_CHARS = 12
+_FEED_ITEMS = 3
+
+
+def _line_sources(tree: Any, lines: list[str]) -> list[Any]:
+    """The element whose text (or tail) holds the start of each line; None where not found."""
+    probes = [line[:_PROBE_CHARS] if len(line) >= 6 else None for line in lines]
+    found: list[Any] = [None] * len(lines)
+    todo = {i for i, p in enumerate(probes) if p}
+    for el in tree.iter():
+        if not todo:
+            break
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT:
+            continue
+        for piece, owner in ((el.text, el), (el.tail, el.getparent())):
+            if not piece or owner is None or len(piece) < 6:
+                continue
+            for i in [i for i in todo if probes[i] in piece]:  # type: ignore[operator]
+                found[i] = owner
+                todo.discard(i)
+    return found
+
+
+def _feed_list(el: Any, stop: Any) -> Any:
+    """The list element when ``el`` sits in one of several same-class items that each hold a link."""
+    node = el
+    while node is not None and node is not stop:
+        parent = node.getparent()
+        if parent is None:
+            return None
+        cls = node.get("class")
+        if cls and node.tag in ("li", "div", "article", "section"):
+            same = [c for c in parent if c.tag == node.tag and c.get("class") == cls]
+            if len(same) >= _FEED_ITEMS and all(c.find(".//a[@href]") is not None for c in same[:_FEED_ITEMS]):
+                return parent
+        node = parent
+    return None
+
+
+def _drop_appended_feed(tree: Any, lines: list[str], page: PageMeta) -> list[str]:
+    """Cut the body where another article begins after it.
+
+    Why: infinite-scroll pages append the next stories below the article; their text follows a
+    second <h1>, or sits in a list of same-class items that each link elsewhere, outside the
+    block holding the article's first paragraph.
+    """
+    if len(lines) < 2:
+        return lines
+    sources = _line_sources(tree, lines)
+    first = next((s for s in sources if s is not None), None)
+    if first is None:
+        return lines
+    home = first.getparent() if first.getparent() is not None else first
+    home_set = set(home.iter())  # lxml proxies stay identical while referenced (ids alone would not)
+    headline = page.h1_element
+    for index in range(1, len(lines)):
+        el = sources[index]
+        if el is None or el in home_set:
+            continue
+        h1 = el if el.tag == "h1" else next(el.iterancestors("h1"), None)
+        if h1 is not None and h1 is not headline:
+            return lines[:index]
+        feed = _feed_list(el, None)
+        if feed is not None and feed not in home_set and feed not in set(first.iterancestors()):
+            return lines[:index]
+    return lines

@@ -53,10 +53,23 @@ _PLAYER = re.compile(
 _PLAYER_MAX = 40
 
 
+# Why: a row of short link labels that includes "首页" ("| 首页 | 社会 |", "首页 > 新闻 > 正文") is the
+# site's navigation or breadcrumb, never prose.
+_NAV_SPLIT = re.compile(r"\s*(?:[|｜>›»/]|\s)\s*")
+_NAV_HOME = {"首页", "首頁", "主页", "网站首页", "返回首页"}
+
+
+def _is_nav_row(text: str) -> bool:
+    items = [i for i in _NAV_SPLIT.split(text) if i]
+    return 2 <= len(items) <= 12 and bool(_NAV_HOME & set(items)) and all(len(i) <= 6 for i in items)
+
+
 def is_furniture(line: str) -> bool:
     """True for a paragraph that is page chrome rather than article text."""
     text = line.strip()
     if not text:
+        return True
+    if len(text) <= 80 and _is_nav_row(text):
         return True
     if len(text) <= _COPYRIGHT_MAX and _COPYRIGHT.search(text):
         return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["TitleParts", "split_title", "strip_site_name"]
+__all__ = ["TitleParts", "headline_in_title", "split_title", "strip_site_name"]
 
 # Separators CMSs put between headline, channel and site.  A bare "-" only counts when the
 # segment after it is recognisably a site or channel (headlines contain dashes too).
@@ -165,3 +165,35 @@ def strip_site_name(
             text = text[: last.start()].rstrip()
             changed = True
     return text or title
+
+
+# Typographic and straight quotes are the same character to a reader; CMSs convert between them.
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ad": None})
+_MIN_HEADLINE = 10
+
+
+def headline_in_title(title: str | None, headline: str | None) -> str | None:
+    """The visible headline when the <title> holds it whole, as ``title``'s own characters.
+
+    Why: <title> is "[kicker | ] headline [ | site]" and og:title is often an SEO rewrite, while
+    the <h1> is what readers see; when <title> contains the <h1> verbatim (quotes aside) between
+    separators or at its ends, that segment is the headline.
+    """
+    if not title or not headline:
+        return None
+    head = " ".join(headline.split()).translate(_QUOTES)
+    text = " ".join(title.split())
+    folded = text.translate(_QUOTES)
+    if len(head) < _MIN_HEADLINE or len(folded) != len(text):
+        return None
+    start = folded.find(head)
+    if start < 0:
+        return None
+    end = start + len(head)
+    before, after = folded[:start], folded[end:]
+    # Only whole segments: what surrounds the headline must end/start with a separator.
+    if before and not re.search(r"(?:[|｜_*·•»]|\s[-–—]|[-–—]{2})\s*$", before):
+        return None
+    if after and not re.match(r"\s*(?:[|｜_*·•»]|[-–—]\s|[-–—]{2}|ㅣ)", after):
+        return None
+    return text[start:end]

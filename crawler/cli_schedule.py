@@ -1,0 +1,202 @@
+"""``newsarchive schedule`` (crawl each source when due) and ``newsarchive status`` (source health)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from crawler.scheduler import CrawlOptions, Scheduler
+from pipelines.health import Thresholds, source_health
+from pipelines.scheduling import interval_seconds
+from pipelines.schema import DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW, open_archive
+from pipelines.sources import DEFAULT_SOURCES_FILE, Source, SourcesError, load_sources
+
+_DB = click.option(
+    "--db",
+    "db_path",
+    default="archive.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The archive database.",
+)
+
+
+def _load(sources_file: str) -> dict[str, Source]:
+    try:
+        sources = load_sources(sources_file)
+        for source in sources.values():
+            try:
+                interval_seconds(source.schedule, source.timezone)
+            except ValueError as exc:
+                problem = f"source '{source.key}': field 'schedule': {exc}"
+                raise SourcesError(f"{sources_file}: {problem}") from None
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from None
+    return sources
+
+
+@click.command()
+@_DB
+@click.option(
+    "--sources",
+    "sources_file",
+    default=DEFAULT_SOURCES_FILE,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The sources file; each source's `schedule` says how often it is crawled.",
+)
+@click.option("--once", is_flag=True, help="Crawl every source that is due, then exit (for cron / timers).")
+@click.option("--max-parallel", default=4, show_default=True, help="Crawls running at once, at most.")
+@click.option(
+    "--jitter",
+    default=60.0,
+    show_default=True,
+    help="Spread starts over up to this many seconds (at most a tenth of a source's interval).",
+)
+@click.option("--workers", type=int, help="Extraction processes per crawl (default: one per CPU core).")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting.")
+@click.option("-v", "--verbose", count=True, help="Show the crawls' Scrapy log (-v info, -vv debug).")
+def schedule(
+    db_path: str,
+    sources_file: str,
+    once: bool,
+    max_parallel: int,
+    jitter: float,
+    workers: int | None,
+    overrides: tuple[str, ...],
+    verbose: int,
+) -> None:
+    """Crawl each source of the sources file when it is due, until stopped (SIGTERM or Ctrl-C).
+
+    When a source is due is read from the archive (its last crawl), so a restart, or --once from cron,
+    carries on where the last run left off; a source that missed several runs runs once. The same source
+    never runs twice at once, also across processes.
+
+    Examples:
+
+        newsarchive schedule --db archive.db
+
+        newsarchive schedule --once --db archive.db   # from cron or a systemd timer
+    """
+    for pair in overrides:
+        if "=" not in pair or pair.startswith("="):
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--set")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr, force=True
+    )
+    logging.getLogger("apscheduler").setLevel(logging.INFO if verbose else logging.WARNING)
+    options = CrawlOptions(
+        db_path=db_path, sources_file=sources_file, overrides=overrides, workers=workers, verbose=verbose
+    )
+    scheduler = Scheduler(options, _load(sources_file), max_parallel=max_parallel, max_jitter=jitter)
+    if once:
+        scheduler.run_once()
+    else:
+        scheduler.run_forever()
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _when(value: str | None, now: datetime) -> str:
+    if not value:
+        return "never"
+    when = datetime.fromisoformat(value)
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    seconds = int((now - when).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{max(seconds, 0)}s ago"
+
+
+def _table(rows: list[dict[str, Any]], now: datetime) -> Table:
+    table = Table(title="Source health", title_justify="left")
+    for column in ("source", "last run", "outcome", "last success", "fails", "new 1d", "new 7d"):
+        table.add_column(column, justify="right" if column.startswith(("fails", "new")) else "left")
+    for column in ("dated", "author", "body>200", "problem / flags"):
+        table.add_column(column, justify="left" if column.startswith("problem") else "right")
+    for row in rows:
+        flagged = bool(row["flags"])
+        notes = "; ".join(row["flags"]) or row.get("last_problem") or ""
+        table.add_row(
+            f"[red]{row['source']}[/red]" if flagged else row["source"],
+            _when(row["last_run"], now),
+            row["last_outcome"] or "",
+            _when(row["last_success"], now),
+            str(row["consecutive_failures"]),
+            str(row["new_1d"]),
+            str(row["new_7d"]),
+            _share(row["dated_share"]),
+            _share(row["author_share"]),
+            _share(row["body_share"]),
+            f"[red]{notes}[/red]" if flagged else notes,
+        )
+    return table
+
+
+@click.command()
+@_DB
+@click.option(
+    "--sources",
+    "sources_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help=f"The sources file, to list sources never crawled and flag overdue ones [default: "
+    f"{DEFAULT_SOURCES_FILE} if it exists].",
+)
+@click.option(
+    "--max-failures",
+    default=DEFAULT_MAX_FAILURES,
+    show_default=True,
+    help="Flag a source after this many failed crawls in a row.",
+)
+@click.option(
+    "--usual-weekly-new",
+    default=DEFAULT_USUAL_WEEKLY_NEW,
+    show_default=True,
+    help="Flag a source with no new article in a day when it had at least this many the week before.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per source) instead.")
+def status(
+    db_path: str, sources_file: str | None, max_failures: int, usual_weekly_new: int, as_json: bool
+) -> None:
+    """Print each source's crawl health; exit with status 1 when a source is flagged.
+
+    A crawl failed when its process died, when no page answered successfully (e.g. every page an HTTP
+    500), or when pages failed and nothing was stored. A source is flagged after --max-failures failed
+    crawls in a row, or when it had no new article in the last day although it usually has.
+
+    Example (cron mails the output when something is wrong):
+
+        newsarchive status --db archive.db > /dev/null || newsarchive status --db archive.db
+    """
+    if not Path(db_path).exists():
+        raise click.ClickException(f"{db_path} does not exist")
+    if sources_file is None and Path(DEFAULT_SOURCES_FILE).exists():
+        sources_file = DEFAULT_SOURCES_FILE
+    sources = _load(sources_file) if sources_file else None
+    now = datetime.now(UTC)
+    db = open_archive(db_path)
+    try:
+        rows = source_health(db, Thresholds(max_failures, usual_weekly_new), sources, now)
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        console = Console(highlight=False)
+        console.print(_table(rows, now))
+        flagged = [row["source"] for row in rows if row["flags"]]
+        console.print(f"flagged: {', '.join(flagged)}" if flagged else "all sources healthy")
+    if any(row["flags"] for row in rows):
+        sys.exit(1)

@@ -1,0 +1,399 @@
+"""Downloader middleware: every response a crawl receives, and every seed file read, goes into WARC.
+
+Order 950, above every built-in downloader middleware, so that on the way back (process_response runs from
+high to low order) it sees each response first:
+
+- before HttpCompressionMiddleware (590) decompresses it: the body is archived as transferred;
+- before RedirectMiddleware (600) and RetryMiddleware (550) act on it: redirects, errors and every retry
+  are archived too;
+- before KnownArticlesMiddleware (650) turns a 304 of a re-checked article into IgnoreRequest: the 304 is
+  archived as a revisit record.
+
+"As it came off the wire" has limits set by Twisted and Scrapy, which hand over a parsed message, not the
+bytes: the body is de-chunked (Transfer-Encoding is undone); the connection-level headers (Transfer-Encoding,
+Connection, Keep-Alive) are kept by Twisted and never reach Scrapy, which re-adds Content-Length (first) when
+the length was known; header names come title-cased with repeated headers grouped; the status line is
+rebuilt from the protocol, the status and the standard reason phrase. The content-encoded body and the
+header values are verbatim.
+The request record holds the method, URL and headers as the last middleware left them, plus the Host
+header Twisted adds.
+
+Write order, for crash safety: the records are appended, flushed and fsynced, and only then is the
+``captures`` row committed; its id goes into ``request.meta[CAPTURE_META]`` for the spider to copy into its
+item. A capture whose payload digest equals the previous capture of the same URL, or a 304, is written as a
+revisit record pointing at the capture that holds the payload.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlite_utils
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers, Request, Response
+from w3lib.url import file_uri_to_path
+from warcio.recordloader import ArcWarcRecord
+
+from pipelines.schema import open_archive
+from pipelines.seeds import sidecar_path
+from pipelines.storage import now_iso, save_capture
+from pipelines.warc import (
+    IDENTICAL_PAYLOAD,
+    SERVER_NOT_MODIFIED,
+    TailCheck,
+    WarcWriter,
+    check_tail,
+    default_warc_dir,
+    hex_to_base32,
+    http_headers,
+    record_id,
+    sha256_hex,
+    warc_date,
+)
+
+logger = logging.getLogger(__name__)
+
+CAPTURE_META = "archive_capture_id"
+SOURCE_URL_FIELD = "X-Newsarchive-Source-URL"  # a seed's URL (from its sidecar): not a WARC 1.1 field
+_FILE_TYPES = {".html": "text/html", ".htm": "text/html", ".shtml": "text/html", ".xhtml": "text/html"}
+_FILE_TYPES |= {".md": "text/markdown", ".markdown": "text/markdown", ".txt": "text/plain"}
+_HOP_BY_HOP = {"transfer-encoding"}  # undone by Twisted: kept under another name so no reader redoes it
+
+
+@dataclass(frozen=True)
+class Original:
+    """The capture holding the payload a revisit stands for."""
+
+    id: int
+    url: str
+    fetched_at: str
+    record_id: str
+    digest: str | None
+    content_type: str | None
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, crawler: Crawler, db_path: str, folder: Path, max_size: int, fsync: bool) -> None:
+        self.crawler = crawler
+        self.db_path = db_path
+        self.folder = folder
+        self.max_size = max_size
+        self.fsync = fsync
+        self.writer: WarcWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        settings = crawler.settings
+        db_path = settings.get("ARCHIVE_DB")
+        if not db_path or not settings.getbool("ARCHIVE_WARC_ENABLED", True):
+            raise NotConfigured("WARC capture is off")
+        folder = settings.get("ARCHIVE_WARC_DIR") or default_warc_dir(str(db_path))
+        folder = Path(folder) if Path(folder).is_absolute() else Path(str(db_path)).resolve().parent / folder
+        mw = cls(
+            crawler,
+            str(db_path),
+            folder,
+            settings.getint("ARCHIVE_WARC_MAX_SIZE", 1_000_000_000),
+            settings.getbool("ARCHIVE_WARC_FSYNC", True),
+        )
+        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    def spider_opened(self, spider: Any) -> None:
+        self.db = open_archive(self.db_path)
+        self.source_key: str | None = getattr(spider, "source_key", None)
+        for check in repair_unclosed_files(self.db, self.folder):
+            if check.cut:
+                logger.warning("%s: cut %d bytes of a half-written record off its end", check.file, check.cut)
+            if check.problem:
+                logger.error("%s: %s", check.file, check.problem)
+        settings = self.crawler.settings
+        info = {
+            "operator": str(settings.get("ARCHIVE_CONTACT_URL") or ""),
+            "http-header-user-agent": str(settings.get("USER_AGENT") or ""),
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "isPartOf": self.source_key or "seeds",
+            "description": f"newsarchive {getattr(spider, 'run_kind', 'crawl')} ({spider.name})",
+        }
+        self.writer = WarcWriter(
+            self.folder,
+            max_size=self.max_size,
+            prefix=str(settings.get("ARCHIVE_WARC_PREFIX") or "newsarchive"),
+            info=info,
+            fsync=self.fsync,
+            on_open=self._file_opened,
+            on_close=self._file_closed,
+        )
+
+    def spider_closed(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.db.close()
+
+    def _run_id(self) -> int | None:
+        assert self.crawler.stats is not None
+        return self.crawler.stats.get_value("archive/run_id")
+
+    def _file_opened(self, name: str) -> None:
+        with self.db.conn:
+            self.db.table("warc_files").insert({"name": name, "run_id": self._run_id(), "opened": now_iso()})
+
+    def _file_closed(self, name: str, size: int) -> None:
+        with self.db.conn:
+            self.db.table("warc_files").update(name, {"closed": now_iso(), "size": size})
+
+    # -- responses ---------------------------------------------------------------------------------------
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if "cached" in response.flags:
+            return response  # archived when it was fetched
+        scheme = urlsplit(response.url).scheme
+        if scheme == "file":
+            capture_id = self._archive_file(request, response)
+        elif scheme in ("http", "https"):
+            capture_id = self._archive_http(request, response)
+        else:
+            return response
+        request.meta[CAPTURE_META] = capture_id
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("archive/warc_records")
+        return response
+
+    def _archive_http(self, request: Request, response: Response) -> int:
+        assert self.writer is not None
+        records = self.writer.records
+        # WARC-Date is when the capture began: the request went out download_latency seconds ago.
+        began = datetime.now(UTC) - timedelta(seconds=float(request.meta.get("download_latency") or 0))
+        date = warc_date(began)
+        body = response.body
+        digest = sha256_hex(body)
+        protocol = response.protocol or "HTTP/1.1"
+        status_line = f"{protocol} {response.status} {_reason(response.status)}"
+        headers = http_headers(status_line, _header_list(response.headers))
+        extra = {}
+        if response.ip_address is not None:
+            extra["WARC-IP-Address"] = str(response.ip_address)
+        if "dataloss" in response.flags:
+            extra["WARC-Truncated"] = "unspecified"
+        original = self._original(response.url, digest, not_modified=response.status == 304)
+        if original is not None:
+            main = records.revisit(
+                response.url,
+                date,
+                headers,
+                profile=SERVER_NOT_MODIFIED if response.status == 304 else IDENTICAL_PAYLOAD,
+                refers_to=original.record_id,
+                refers_to_uri=original.url,
+                refers_to_date=warc_date(datetime.fromisoformat(original.fetched_at)),
+                payload_digest=hex_to_base32(original.digest) if original.digest else None,
+                extra=extra,
+            )
+        else:
+            main = records.response(response.url, date, headers, body, extra)
+        sent = records.request(
+            request.url, date, _request_headers(request, protocol), request.body or b"", record_id(main)
+        )
+        content_type = response.headers.get("Content-Type")
+        return self._save(
+            main,
+            [main, sent],
+            url=response.url,
+            fetched_at=began,
+            status=response.status,
+            content_type=content_type.decode("latin-1") if content_type else None,
+            headers=_header_dict(response.headers),
+            digest=original.digest if original and response.status == 304 else digest,
+            length=len(body),
+            original=original,
+        )
+
+    def _archive_file(self, request: Request, response: Response) -> int:
+        """A seed document as a resource record named ``file:`` + its path as given, with its sidecar."""
+        assert self.writer is not None
+        records = self.writer.records
+        path = Path(file_uri_to_path(response.url))
+        name = str(request.cb_kwargs.get("name") or path)
+        uri = "file:" + name.replace("\\", "/")
+        began = datetime.now(UTC)
+        date = warc_date(began)
+        body = response.body
+        digest = sha256_hex(body)
+        sidecar_bytes, sidecar = _read_sidecar(path)
+        content_type = _header(sidecar.get("headers"), "content-type") or _FILE_TYPES.get(
+            path.suffix.lower(), "application/octet-stream"
+        )
+        extra = {SOURCE_URL_FIELD: str(sidecar["url"])} if sidecar.get("url") else {}
+        original = self._original(uri, digest, not_modified=False)
+        if original is not None:
+            main = records.revisit(
+                uri,
+                date,
+                None,
+                profile=IDENTICAL_PAYLOAD,
+                refers_to=original.record_id,
+                refers_to_uri=original.url,
+                refers_to_date=warc_date(datetime.fromisoformat(original.fetched_at)),
+                payload_digest=hex_to_base32(digest),
+                content_type=content_type,
+                extra=extra,
+            )
+        else:
+            main = records.resource(uri, date, content_type, body, extra)
+        group = [main]
+        if sidecar_bytes is not None:  # archived verbatim: the archive alone must rebuild the article
+            group.append(
+                records.resource(
+                    uri + ".json",
+                    date,
+                    "application/json",
+                    sidecar_bytes,
+                    {"WARC-Concurrent-To": record_id(main)},
+                )
+            )
+        return self._save(
+            main,
+            group,
+            url=uri,
+            path=name,
+            fetched_at=began,
+            status=None,
+            content_type=content_type,
+            headers={},
+            digest=digest,
+            length=len(body),
+            original=original,
+        )
+
+    def _save(
+        self,
+        main: ArcWarcRecord,
+        group: list[ArcWarcRecord],
+        *,
+        fetched_at: datetime,
+        original: Original | None,
+        **values: Any,
+    ) -> int:
+        assert self.writer is not None
+        location = self.writer.write(group)  # flushed and fsynced before the row below is committed
+        return save_capture(
+            self.db,
+            {
+                **values,
+                "run_id": self._run_id(),
+                "source": self.source_key,
+                "fetched_at": fetched_at.isoformat(timespec="microseconds"),
+                "warc_file": location.file,
+                "warc_offset": location.offset,
+                "warc_length": location.length,
+                "warc_group_length": location.group_length,
+                "warc_type": main.rec_type,
+                "warc_record_id": record_id(main),
+                "revisit_of": original.id if original else None,
+            },
+        )
+
+    def _original(self, url: str, digest: str, *, not_modified: bool) -> Original | None:
+        """The capture a revisit of ``url`` points at: after a 304, the last one with a payload; otherwise
+        the last one, when its payload digest is ``digest``."""
+        row = self.db.execute(
+            "select id, digest, revisit_of from captures where url = ? and warc_file is not null "
+            "and coalesce(status, 0) != 304 order by id desc limit 1",
+            [url],
+        ).fetchone()
+        if row is None or (not not_modified and row[1] != digest):
+            return None
+        original = self.db.execute(
+            "select id, url, fetched_at, warc_record_id, digest, content_type from captures where id = ?",
+            [row[2] or row[0]],
+        ).fetchone()
+        return Original(*original) if original and original[3] else None
+
+
+def repair_unclosed_files(db: sqlite_utils.Database, folder: Path) -> list[TailCheck]:
+    """Check every WARC file a run left open (killed, or still running elsewhere: those are locked and
+    skipped) and cut a half-written record off its end. Records the database points at are never cut:
+    the check starts where the last indexed group ends."""
+    checks = []
+    for (name,) in db.execute("select name from warc_files where closed is null").fetchall():
+        row = db.execute(
+            "select max(warc_offset + coalesce(warc_group_length, warc_length)) from captures "
+            "where warc_file = ?",
+            [name],
+        ).fetchone()
+        check = check_tail(folder, name, int(row[0] or 0))
+        if check.in_use:
+            continue
+        with db.conn:
+            db.table("warc_files").update(
+                name,
+                {
+                    "closed": now_iso(),
+                    "size": check.size - check.cut,
+                    "cut": check.cut,
+                    "problem": check.problem,
+                },
+            )
+        checks.append(check)
+    return checks
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _header_list(headers: Headers) -> list[tuple[str, str]]:
+    result: list[tuple[str, str]] = []
+    for key, values in headers.items():
+        name = key.decode("latin-1")
+        if name.lower() in _HOP_BY_HOP:
+            name = "X-Archive-Orig-" + name
+        result.extend((name, value.decode("latin-1")) for value in values)
+    return result
+
+
+def _header_dict(headers: Headers) -> dict[str, str]:
+    """As the spiders record them (crawler.spiders.news.response_headers): repeated values joined."""
+    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in headers.items()}
+
+
+def _request_headers(request: Request, protocol: str) -> Any:
+    parts = urlsplit(request.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = _header_list(request.headers)
+    if not any(name.lower() == "host" for name, _ in headers):
+        headers.insert(0, ("Host", parts.netloc))  # Twisted adds it when sending
+    return http_headers(f"{request.method} {target} {protocol}", headers)
+
+
+def _read_sidecar(path: Path) -> tuple[bytes | None, dict[str, Any]]:
+    """The sidecar's bytes, and its fields when it parses (the seeds spider reports it when it does not)."""
+    try:
+        data = sidecar_path(path).read_bytes()
+    except OSError:
+        return None, {}
+    try:
+        fields = json.loads(data)
+    except ValueError:
+        return data, {}
+    return data, fields if isinstance(fields, dict) else {}
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not isinstance(headers, dict):
+        return None
+    return next((str(v) for k, v in headers.items() if str(k).lower() == name), None)

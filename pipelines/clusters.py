@@ -1,0 +1,194 @@
+"""Story clusters: every stored article belongs to one; copies of one story share it.
+
+``assign_cluster`` runs right after an article is saved (new or updated): it matches the text against the
+archive through the LSH index (pipelines.near_duplicates), joins the matching story's cluster (merging
+clusters when the article bridges two), indexes the article, and re-elects the cluster's representative.
+A cluster's id is the id of the article that started it, so an unmatched article is its own story.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from pipelines import near_duplicates as nd
+from pipelines.storage import now_iso
+
+CLUSTERS_TABLE = "story_clusters"
+_MEMBER_COLUMNS = "id, title, original_title, source_outlet, site_name, source, published, first_seen"
+# Title decorations a repost adds or a template appends: "标题 - 青岛新闻网", "标题_凤凰网", "标题|大众网".
+_TITLE_SUFFIX = re.compile(r"\s*(?:[-_|｜—–]+|\s[-–—|]\s).{1,20}$")
+
+
+@dataclass(frozen=True)
+class ClusterResult:
+    cluster_id: int
+    matches: list[nd.Match] = field(default_factory=list)
+    merged: list[int] = field(default_factory=list)  # clusters folded into cluster_id
+
+
+def assign_cluster(
+    db: sqlite_utils.Database, article_id: int, record: Mapping[str, Any] | None = None
+) -> ClusterResult:
+    """Put a stored article into its story cluster and index it for the articles that come after it.
+
+    ``record`` is the saved record when the caller has it (saves a read); the stored row is used otherwise.
+    Runs in time independent of the archive's size: one LSH query and at most TOP_CANDIDATES verifications.
+    """
+    row = dict(record) if record is not None else None
+    stored = db.execute(
+        "select id, url, canonical_url, source, text, cluster_id from articles where id = ?", [article_id]
+    ).fetchone()
+    if stored is None:
+        raise KeyError(f"no article {article_id}")
+    current = {"url": stored[1], "canonical_url": stored[2], "source": stored[3], "text": stored[4]}
+    row = {**current, **{k: row[k] for k in ("url", "canonical_url", "source", "text") if row and k in row}}
+    previous_cluster = stored[5]
+    with db.conn:
+        site = nd.article_site(row)
+        fp = nd.article_fingerprint(db, row)
+        candidates = nd.lsh_candidates(db, fp.buckets, exclude=article_id)
+        matches = nd.verified_matches(db, fp.shingles, candidates)
+        clusters = _clusters_to_join(db, matches)
+        if previous_cluster is not None:
+            clusters = list(dict.fromkeys([previous_cluster, *clusters]))
+        if not clusters:
+            target, merged = article_id, list[int]()
+            nd.count_story_lines(db, site, row["text"] or "")  # a new story: its lines count once
+        else:
+            target, merged = _merge(db, clusters)
+        db.execute("update articles set cluster_id = ? where id = ?", [target, article_id])
+        nd.index_buckets(db, article_id, fp.buckets)
+        refresh_cluster(db, target)
+        for gone in merged:
+            db.execute(f"delete from [{CLUSTERS_TABLE}] where id = ?", [gone])
+        nd.set_state(db, "index_signature", nd.INDEX_SIGNATURE)
+    return ClusterResult(target, matches, merged)
+
+
+def _clusters_to_join(db: sqlite_utils.Database, matches: list[nd.Match]) -> list[int]:
+    """The best match's cluster first, then the other matched clusters the article strongly overlaps."""
+    if not matches:
+        return []
+    ids = [m.article_id for m in matches]
+    marks = ",".join("?" * len(ids))
+    found = dict(db.execute(f"select id, cluster_id from articles where id in ({marks})", ids).fetchall())
+    best = matches[0]
+    chosen = [m for m in matches if m is best or m.coverage >= nd.MERGE_COVERAGE]
+    return list(dict.fromkeys(found.get(m.article_id) or m.article_id for m in chosen))
+
+
+def _merge(db: sqlite_utils.Database, clusters: list[int]) -> tuple[int, list[int]]:
+    """Fold every cluster into the largest one (the oldest id on a tie); returns (kept, merged away)."""
+    if len(clusters) == 1:
+        return clusters[0], []
+    marks = ",".join("?" * len(clusters))
+    sizes = dict(
+        db.execute(
+            f"select cluster_id, count(*) from articles where cluster_id in ({marks}) group by cluster_id",
+            clusters,
+        ).fetchall()
+    )
+    target = max(clusters, key=lambda c: (sizes.get(c, 0), -c))
+    others = [c for c in clusters if c != target]
+    marks = ",".join("?" * len(others))
+    db.execute(f"update articles set cluster_id = ? where cluster_id in ({marks})", [target, *others])
+    return target, others
+
+
+def refresh_cluster(db: sqlite_utils.Database, cluster_id: int) -> None:
+    """Recount a cluster and re-elect its representative."""
+    members = list(db.query(f"select {_MEMBER_COLUMNS} from articles where cluster_id = ?", [cluster_id]))
+    if not members:
+        db.execute(f"delete from [{CLUSTERS_TABLE}] where id = ?", [cluster_id])
+        return
+    chosen = representative(members)
+    published = sorted(p for p in (m["published"] for m in members) if p)
+    db.table(CLUSTERS_TABLE).upsert(
+        {
+            "id": cluster_id,
+            "representative_id": chosen["id"],
+            "title": chosen["title"],
+            "size": len(members),
+            "sources": len({m["source"] for m in members}),
+            "first_published": published[0] if published else None,
+            "last_published": published[-1] if published else None,
+            "updated": now_iso(),
+        },
+        pk="id",
+    )
+
+
+def _bare_title(title: str | None) -> str:
+    return nd.line_key(_TITLE_SUFFIX.sub("", title or ""))
+
+
+def _names(member: Mapping[str, Any]) -> set[str]:
+    return {nd.line_key(n) for n in (member.get("site_name"), member.get("source")) if n}
+
+
+def representative(members: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The copy the others name as the original, else the earliest published (then first seen, then id).
+
+    A repost names its original by ``original_title`` ("原标题：") or ``source_outlet`` ("来源：青岛日报").
+    """
+    votes: dict[int, int] = {}
+    for copy in members:
+        named_title = _bare_title(copy.get("original_title"))
+        named_outlet = nd.line_key(copy.get("source_outlet") or "")
+        for other in members:
+            if other["id"] == copy["id"]:
+                continue
+            if (named_title and _bare_title(other.get("title")) == named_title) or (
+                named_outlet and any(named_outlet in n or n in named_outlet for n in _names(other) if n)
+            ):
+                votes[other["id"]] = votes.get(other["id"], 0) + 1
+    return min(
+        members,
+        key=lambda m: (
+            -votes.get(m["id"], 0),
+            *_time_key(m.get("published")),
+            m.get("first_seen") or "",
+            m["id"],
+        ),
+    )
+
+
+def _time_key(value: str | None) -> tuple[int, float]:
+    """Sort key for an ISO date: unknown dates last, offsets respected."""
+    if not value:
+        return (1, 0.0)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return (1, 0.0)
+    return (0, parsed.timestamp())  # a naive time reads as local time: good enough to order copies
+
+
+def unclustered(db: sqlite_utils.Database) -> Iterator[int]:
+    for row in db.execute(
+        "select id from articles where cluster_id is null order by first_seen, id"
+    ).fetchall():
+        yield int(row[0])
+
+
+def ensure_clusters(db: sqlite_utils.Database) -> int:
+    """Bring the LSH index and clusters up to date with the articles (after a restart, an upgrade, or
+    articles stored without clustering). Returns the number of articles clustered now."""
+    if nd.get_state(db, "index_signature") != nd.INDEX_SIGNATURE:
+        if db.execute("select 1 from articles where cluster_id is not null limit 1").fetchone():
+            nd.rebuild_lsh_index(db)  # keep the clusters, rebuild what is derived
+        else:
+            with db.conn:
+                db.execute(f"delete from [{nd.LSH_TABLE}]")
+                db.execute(f"delete from [{nd.LINES_TABLE}]")
+    count = 0
+    for article_id in unclustered(db):
+        assign_cluster(db, article_id)
+        count += 1
+    return count

@@ -1,0 +1,98 @@
+"""Source health from the ``source_health`` view, and the flags that make ``newsarchive status`` fail.
+
+The view (pipelines.schema) holds the numbers and flags computed with the default thresholds, for Datasette;
+this module recomputes the flags with thresholds the user chose, and adds "overdue" (the scheduler seems to
+have stopped), which needs the schedules of the sources file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from pipelines.scheduling import interval_seconds, next_due
+from pipelines.schema import DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW
+from pipelines.sources import Source
+
+OVERDUE_PERIODS = 3  # a source is overdue once its next run is this many periods late (and an hour at least)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    max_failures: int = DEFAULT_MAX_FAILURES
+    usual_weekly_new: int = DEFAULT_USUAL_WEEKLY_NEW
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def flags(row: dict[str, Any], thresholds: Thresholds = Thresholds()) -> list[str]:
+    """Why a source needs attention (empty when it is fine). Mirrors the view's ``flags`` column."""
+    found = []
+    if row["consecutive_failures"] >= thresholds.max_failures:
+        found.append(f"{row['consecutive_failures']} failed crawls in a row")
+    if row["new_1d"] == 0 and row["new_prev_7d"] >= thresholds.usual_weekly_new:
+        found.append(f"no new article in the last day ({row['new_prev_7d']} in the week before)")
+    return found
+
+
+def overdue(row: dict[str, Any], source: Source, now: datetime) -> str | None:
+    """A flag when the source has not run for several of its periods: the scheduler is not running."""
+    last = _parse(row.get("last_run"))
+    if last is None:
+        return None
+    period = interval_seconds(source.schedule, source.timezone, now=now)
+    late = now - next_due(source, last, now)
+    if late > max(timedelta(seconds=OVERDUE_PERIODS * period), timedelta(hours=1)):
+        return f"no crawl since {last:%Y-%m-%d %H:%M} UTC (schedule {source.schedule}): is the scheduler up?"
+    return None
+
+
+def source_health(
+    db: sqlite_utils.Database,
+    thresholds: Thresholds = Thresholds(),
+    sources: dict[str, Source] | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """One dict per source with the view's columns, ``flags`` as a list, sources never run included."""
+    now = now or datetime.now(UTC)
+    rows = {row["source"]: dict(row) for row in db.query("select * from source_health")}
+    for key in sources or {}:
+        rows.setdefault(key, _never_run(key, sources[key] if sources else None))
+    result = []
+    for key, row in rows.items():
+        found = flags(row, thresholds)
+        if sources and key in sources:
+            row["name"] = row.get("name") or sources[key].name
+            late = overdue(row, sources[key], now)
+            if late:
+                found.append(late)
+        row["flags"] = found
+        result.append(row)
+    return sorted(result, key=lambda r: (not r["flags"], r["source"]))
+
+
+def _never_run(key: str, source: Source | None) -> dict[str, Any]:
+    return {
+        "source": key,
+        "name": source.name if source else None,
+        "last_run": None,
+        "last_outcome": None,
+        "last_success": None,
+        "consecutive_failures": 0,
+        "new_1d": 0,
+        "new_7d": 0,
+        "new_prev_7d": 0,
+        "dated_share": None,
+        "author_share": None,
+        "body_share": None,
+        "last_problem": None,
+        "last_error": None,
+    }

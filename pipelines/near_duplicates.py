@@ -1,0 +1,309 @@
+"""Near-duplicate detection: shingles, MinHash signatures and an LSH index kept in SQLite.
+
+A story syndicated across sites differs by title suffix, boilerplate, a cut paragraph, punctuation, or a
+truncated body, so texts are compared as sets of shingles (character 5-grams for Chinese, word 4-grams
+otherwise) with boilerplate lines removed. MinHash (datasketch) with banded LSH finds the few stored
+articles worth comparing; each is then verified on its real shingle sets, so LSH only has to be sensitive.
+
+The LSH index is one SQLite row per (band bucket, article): a lookup is one indexed query over ``BANDS``
+buckets, whatever the size of the archive, and it survives restarts. ``rebuild_lsh_index`` rebuilds it
+from ``articles`` (the index is derived data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import sqlite_utils
+from datasketch import MinHash
+
+from pipelines.records import site_of
+
+BANDS, ROWS = 42, 3  # pairs of Jaccard 0.3 become candidates with p ~ 0.68, of 0.5 ~ 0.995, of 0.05 ~ 0.005
+NUM_PERM = BANDS * ROWS
+CHAR_SHINGLE = 5  # Chinese: 5 characters span two words, so shared topic vocabulary rarely matches
+WORD_SHINGLE = 4
+MIN_SHINGLES = 20  # fewer than this (a caption, a one-line notice) is too little to call anything a copy
+# Verification: the smaller text mostly inside the larger (truncated or cut copies), and a good part of the
+# larger text shared too: a follow-up reusing one background paragraph of a story is another story.
+MIN_CONTAINMENT = 0.6
+MIN_COVERAGE = 0.3
+MIN_OVERLAP = 25
+# Folding two existing clusters into one needs stronger evidence than joining one: a wrong merge costs
+# every pair of the two stories, a wrong join only the article's own pairs.
+MERGE_COVERAGE = 0.5
+TOP_CANDIDATES = 20  # candidates verified per article, most shared buckets first: bounds the work
+BOILERPLATE_STORIES = 3  # a line seen in this many different stories of one site is that site's template
+INDEX_SIGNATURE = f"minhash-affine32-crc32/{BANDS}x{ROWS}/c{CHAR_SHINGLE}/w{WORD_SHINGLE}/v1"
+
+LSH_TABLE = "dedup_lsh"
+LINES_TABLE = "dedup_lines"
+STATE_TABLE = "dedup_state"
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
+_WORD = re.compile(r"\w+")
+# Lines that are a page's furniture, not the story: editor and source credits, copyright, app and QR
+# promotions. Only short lines are tested, so a story about an app or a copyright case keeps its text.
+_CREDIT_LINE = re.compile(
+    r"^[\s(\[（【]*(责任编辑|责编|编辑|校对|审核|审校|终审|监制|主编|值班编辑|作者|记者|通讯员|来源|本文来源|稿件来源"
+    r"|原标题|原文标题|原文链接|图片来源|图片|图|摄影|摄|视频|制图|出品|转载|声明|editor|source|photo|by)\s*[:：丨|/]",
+    re.IGNORECASE,
+)
+_FURNITURE = re.compile(
+    r"版权|免责声明|转载请|未经授权|扫码|二维码|扫一扫|公众号|客户端|点击(?:查看|阅读|进入)|下载.{0,6}app|分享到|举报|"
+    r"copyright|all rights reserved|advertisement|subscribe|sign up|newsletter|read more|share this|"
+    r"follow us|related:|recommended",
+    re.IGNORECASE,
+)
+_SHORT_LINE = 80
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What near-duplicate matching knows of one text."""
+
+    shingles: frozenset[str]
+    buckets: tuple[int, ...]  # one LSH bucket per band; empty when the text is too short to match
+
+
+@dataclass(frozen=True)
+class Match:
+    article_id: int
+    containment: float  # |A ∩ B| / min(|A|, |B|)
+    coverage: float  # |A ∩ B| / max(|A|, |B|)
+    jaccard: float
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """Width, case and every punctuation or symbol removed: "“青岛”，" and "「青岛」," fold alike."""
+    return _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold())
+
+
+def line_key(line: str) -> str:
+    return " ".join(fold(line).split())
+
+
+def is_furniture(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped:
+        return True
+    if len(stripped) > _SHORT_LINE:
+        return False
+    return bool(_CREDIT_LINE.match(stripped) or _FURNITURE.search(stripped))
+
+
+def story_lines(text: str, boilerplate: Iterable[str] = ()) -> list[str]:
+    """The text's lines without furniture and without lines known as the site's ``boilerplate`` keys."""
+    known = set(boilerplate)
+    return [line for line in text.splitlines() if not is_furniture(line) and line_key(line) not in known]
+
+
+def is_chinese(text: str) -> bool:
+    letters = sum(1 for ch in text[:2000] if ch.isalpha())
+    return letters > 0 and len(_CJK.findall(text[:2000])) / letters > 0.3
+
+
+def shingle_set(lines: Sequence[str]) -> frozenset[str]:
+    """Character 5-grams over the folded text (punctuation and spaces removed) for Chinese, word 4-grams
+    otherwise. Shingles run across line breaks, so a re-wrapped page shingles alike."""
+    joined = "\n".join(lines)
+    folded = fold(joined)
+    if is_chinese(joined):
+        chars = "".join(folded.split())
+        n = CHAR_SHINGLE
+        return frozenset(chars[i : i + n] for i in range(max(len(chars) - n + 1, 0)))
+    words = _WORD.findall(folded)
+    n = WORD_SHINGLE
+    return frozenset(" ".join(words[i : i + n]) for i in range(max(len(words) - n + 1, 0)))
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> Any:
+    # Generating the permutations is most of a MinHash's set-up cost: do it once per process.
+    return MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
+
+
+def _hash32(data: bytes) -> int:
+    return zlib.crc32(data)
+
+
+def minhash(shingles: Iterable[str]) -> MinHash:
+    sketch = MinHash(
+        num_perm=NUM_PERM, seed=1, hashfunc=_hash32, permutations=_permutations(), scheme="affine32"
+    )
+    sketch.update_batch([s.encode("utf-8") for s in shingles])
+    return sketch
+
+
+def lsh_buckets(sketch: MinHash) -> tuple[int, ...]:
+    """One signed 64-bit bucket per band: a hash of the band's number and its ROWS minimum hashes."""
+    values = np.asarray(sketch.hashvalues, dtype=np.uint64)
+    buckets = []
+    for band in range(BANDS):
+        chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()
+        digest = hashlib.blake2b(chunk, digest_size=8, salt=band.to_bytes(16, "little")).digest()
+        buckets.append(int.from_bytes(digest, "little", signed=True))
+    return tuple(buckets)
+
+
+def fingerprint(text: str, boilerplate: Iterable[str] = ()) -> Fingerprint:
+    shingles = shingle_set(story_lines(text, boilerplate))
+    if len(shingles) < MIN_SHINGLES:
+        return Fingerprint(shingles, ())
+    return Fingerprint(shingles, lsh_buckets(minhash(shingles)))
+
+
+def similarity(a: frozenset[str], b: frozenset[str], article_id: int = 0) -> Match:
+    shared = len(a & b)
+    small, large = sorted((len(a), len(b)))
+    return Match(
+        article_id, shared / (small or 1), shared / (large or 1), shared / (small + large - shared or 1)
+    )
+
+
+def is_same_story(match: Match, shared: int) -> bool:
+    return match.containment >= MIN_CONTAINMENT and match.coverage >= MIN_COVERAGE and shared >= MIN_OVERLAP
+
+
+# --- site boilerplate: lines repeated across a site's different stories ---------------------------------
+
+
+def _line_keys(text: str) -> list[str]:
+    keys = {line_key(line) for line in text.splitlines()}
+    return [k for k in keys if 4 <= len(k) <= 300]
+
+
+def site_boilerplate(db: sqlite_utils.Database, site: str, text: str) -> set[str]:
+    """The lines of ``text`` that ``site`` has shown in at least BOILERPLATE_STORIES different stories."""
+    keys = _line_keys(text)
+    if not keys:
+        return set()
+    hashed = {_line_hash(site, k): k for k in keys}
+    marks = ",".join("?" * len(hashed))
+    rows = db.execute(
+        f"select hash from [{LINES_TABLE}] where hash in ({marks}) and stories >= ?",
+        [*hashed, BOILERPLATE_STORIES],
+    ).fetchall()
+    return {hashed[row[0]] for row in rows}
+
+
+def count_story_lines(db: sqlite_utils.Database, site: str, text: str) -> None:
+    """Count the lines of a new story (not of a copy: copies would make the story its own boilerplate)."""
+    for key in _line_keys(text):
+        db.execute(
+            f"insert into [{LINES_TABLE}] (hash, site, stories) values (?, ?, 1) "
+            "on conflict(hash) do update set stories = stories + 1",
+            [_line_hash(site, key), site],
+        )
+
+
+def _line_hash(site: str, key: str) -> int:
+    digest = hashlib.blake2b(f"{site}\n{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def article_site(row: Mapping[str, Any]) -> str:
+    url = row.get("url") or row.get("canonical_url")
+    return site_of(url) if url and str(url).startswith("http") else str(row.get("source") or "")
+
+
+# --- the persisted LSH index -----------------------------------------------------------------------------
+
+
+def index_buckets(db: sqlite_utils.Database, article_id: int, buckets: Sequence[int]) -> None:
+    """Replace the article's LSH rows (a new version's text replaces the old one's buckets)."""
+    db.execute(f"delete from [{LSH_TABLE}] where article_id = ?", [article_id])
+    db.conn.executemany(
+        f"insert into [{LSH_TABLE}] (bucket, article_id) values (?, ?)", [(b, article_id) for b in buckets]
+    )
+
+
+def lsh_candidates(
+    db: sqlite_utils.Database, buckets: Sequence[int], *, exclude: int | None = None
+) -> list[int]:
+    """Stored articles sharing at least one bucket, most shared buckets first, at most TOP_CANDIDATES."""
+    if not buckets:
+        return []
+    marks = ",".join("?" * len(buckets))
+    rows = db.execute(
+        f"select article_id, count(*) as hits from [{LSH_TABLE}] where bucket in ({marks}) "
+        "and article_id != ? group by article_id order by hits desc, article_id limit ?",
+        [*buckets, -1 if exclude is None else exclude, TOP_CANDIDATES],
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def article_fingerprint(db: sqlite_utils.Database, row: Mapping[str, Any]) -> Fingerprint:
+    text = row.get("text") or ""
+    return fingerprint(text, site_boilerplate(db, article_site(row), text))
+
+
+def article_shingles(db: sqlite_utils.Database, row: Mapping[str, Any]) -> frozenset[str]:
+    """The shingles alone (no MinHash): what verifying a candidate needs."""
+    text = row.get("text") or ""
+    return shingle_set(story_lines(text, site_boilerplate(db, article_site(row), text)))
+
+
+def verified_matches(
+    db: sqlite_utils.Database, shingles: frozenset[str], candidates: Sequence[int]
+) -> list[Match]:
+    """The candidates whose text really is the same story, best first."""
+    if not candidates:
+        return []
+    marks = ",".join("?" * len(candidates))
+    rows = db.execute(
+        f"select id, url, canonical_url, source, text from articles where id in ({marks})", list(candidates)
+    ).fetchall()
+    matches = []
+    for article_id, url, canonical_url, source, text in rows:
+        row = {"url": url, "canonical_url": canonical_url, "source": source, "text": text}
+        other = article_shingles(db, row)
+        match = similarity(shingles, other, int(article_id))
+        if is_same_story(match, len(shingles & other)):
+            matches.append(match)
+    return sorted(matches, key=lambda m: (-m.coverage, -m.containment, m.article_id))
+
+
+def get_state(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute(f"select value from [{STATE_TABLE}] where key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_state(db: sqlite_utils.Database, key: str, value: str) -> None:
+    db.execute(f"insert or replace into [{STATE_TABLE}] (key, value) values (?, ?)", [key, value])
+
+
+def rebuild_lsh_index(db: sqlite_utils.Database) -> int:
+    """Recompute the LSH buckets and site boilerplate counts from the stored articles.
+
+    Clusters are left as they are. Articles are read in first-seen order and lines are counted for the
+    first article of each cluster, as they were when the articles came in. Returns the articles indexed.
+    """
+    count = 0
+    counted_clusters: set[int] = set()
+    with db.conn:
+        db.execute(f"delete from [{LSH_TABLE}]")
+        db.execute(f"delete from [{LINES_TABLE}]")
+        rows = db.query(
+            "select id, url, canonical_url, source, text, cluster_id from articles order by first_seen, id"
+        )
+        for row in rows:
+            cluster = row["cluster_id"] if row["cluster_id"] is not None else row["id"]
+            if cluster not in counted_clusters:
+                counted_clusters.add(cluster)
+                count_story_lines(db, article_site(row), row["text"] or "")
+            index_buckets(db, row["id"], article_fingerprint(db, row).buckets)
+            count += 1
+        set_state(db, "index_signature", INDEX_SIGNATURE)
+    return count

@@ -1,0 +1,90 @@
+"""Publishing the archive with Datasette: configuration, metadata, templates and plugins in one folder.
+
+``datasette_serve_args`` is what ``newsarchive serve`` runs; ``make_datasette`` builds the same configuration
+in-process for tests and benchmarks. Per-database configuration (table metadata, facets, full-text search,
+canned queries) is supplied by the plugins in ``plugins/`` for *every* database served, so it applies whatever
+the database file is called (``archive.db`` is served as ``archive``, ``x.db`` as ``x``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+
+PUBLISH_DIR = Path(__file__).resolve().parent
+METADATA_PATH = PUBLISH_DIR / "metadata.yml"  # instance-level: title, description, license, about
+TABLES_PATH = PUBLISH_DIR / "tables.yml"  # per-database: tables, columns, facets, search (see archive_config)
+PLUGINS_DIR = PUBLISH_DIR / "plugins"
+TEMPLATES_DIR = PUBLISH_DIR / "templates"
+
+DEFAULT_HOST = "127.0.0.1"
+PUBLIC_HOST = "0.0.0.0"
+DEFAULT_PORT = 8001
+
+# Datasette's own limits (sql_time_limit_ms=1000, max_returned_rows=1000, ...) are kept as they are.
+# Facet suggestions scan every column of the filtered rows on each table page: too slow for a large archive,
+# and the useful facets are configured in tables.yml.
+SETTINGS: dict[str, Any] = {"suggest_facets": False}
+# What --public changes besides listening on every interface: no download of the whole database file and no
+# streaming of every row as CSV (pages of JSON/CSV stay available), so a public site cannot be made to send
+# gigabytes per request. SQL stays allowed, under the same time limit.
+PUBLIC_SETTINGS: dict[str, Any] = {"allow_download": False, "allow_csv_stream": False}
+
+
+def _setting_arg(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+def settings_for(*, public: bool = False) -> dict[str, Any]:
+    return {**SETTINGS, **(PUBLIC_SETTINGS if public else {})}
+
+
+def load_metadata() -> dict[str, Any]:
+    with METADATA_PATH.open(encoding="utf-8") as fp:
+        return dict(yaml.safe_load(fp) or {})
+
+
+def datasette_serve_args(db_path: str, *, public: bool = False) -> list[str]:
+    """The argv after ``datasette`` that serves ``db_path`` read-only with the archive's configuration.
+
+    Listens on 127.0.0.1:8001; ``public=True`` listens on 0.0.0.0 and turns off whole-database download and
+    CSV streaming of all rows. Options the caller appends after these win (click keeps the last value), so
+    ``--port 9000`` or ``--setting sql_time_limit_ms 3000`` can be given by the user.
+    """
+    args = [
+        "serve",
+        str(db_path),
+        "--metadata",
+        str(METADATA_PATH),
+        "--plugins-dir",
+        str(PLUGINS_DIR),
+        "--template-dir",
+        str(TEMPLATES_DIR),
+        "--host",
+        PUBLIC_HOST if public else DEFAULT_HOST,
+        "--port",
+        str(DEFAULT_PORT),
+    ]
+    for name, value in settings_for(public=public).items():
+        args += ["--setting", name, _setting_arg(value)]
+    return args
+
+
+def make_datasette(db_path: str, *, public: bool = False) -> Datasette:
+    """A ``datasette.app.Datasette`` configured exactly as ``datasette_serve_args`` configures ``serve``."""
+    from datasette.app import Datasette  # imported here: importing publish must not need Datasette's startup
+
+    return Datasette(
+        files=[str(db_path)],
+        metadata=load_metadata(),
+        plugins_dir=str(PLUGINS_DIR),
+        template_dir=str(TEMPLATES_DIR),
+        settings=settings_for(public=public),
+    )

@@ -1,0 +1,65 @@
+"""Per-database configuration applied to every archive database, whatever its name (file stem)."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from typing import Any
+
+import yaml
+
+from publish import TABLES_PATH
+from publish.queries import CANNED_QUERIES
+
+INTERNAL_DATABASES = frozenset({"_internal", "_memory"})
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@functools.cache
+def table_metadata() -> dict[str, Any]:
+    with TABLES_PATH.open(encoding="utf-8") as fp:
+        return dict(yaml.safe_load(fp) or {})
+
+
+def metadata_for(database_names: list[str]) -> dict[str, Any]:
+    """Datasette metadata giving each named database the archive's table metadata."""
+    tables = table_metadata()
+    return {
+        "databases": {
+            name: {"tables": copy.deepcopy(tables)}
+            for name in database_names
+            if name not in INTERNAL_DATABASES
+        }
+    }
+
+
+def canned_queries_for(database: str) -> dict[str, dict[str, Any]]:
+    if database in INTERNAL_DATABASES:
+        return {}
+    # Datasette adds keys to the dicts it is given: hand out copies.
+    return copy.deepcopy(CANNED_QUERIES)
+
+
+def date_range_clauses(since: str | None, until: str | None) -> tuple[list[str], dict[str, str], list[str]]:
+    """WHERE clauses for ``?_since=YYYY-MM-DD&_until=YYYY-MM-DD`` (both inclusive) on ``published``.
+
+    ``published`` is ISO 8601 text in the article's own offset, so comparing strings compares local dates;
+    ``_until`` is inclusive, hence ``< date(until, '+1 day')``. Values that are not dates raise ValueError.
+    """
+    clauses: list[str] = []
+    params: dict[str, str] = {}
+    described: list[str] = []
+    if since:
+        if not DATE.fullmatch(since):
+            raise ValueError(f"_since must be a date YYYY-MM-DD, not {since!r}")
+        clauses.append("published >= :published_since")
+        params["published_since"] = since
+        described.append(f"published on or after {since}")
+    if until:
+        if not DATE.fullmatch(until):
+            raise ValueError(f"_until must be a date YYYY-MM-DD, not {until!r}")
+        clauses.append("published < date(:published_until, '+1 day')")
+        params["published_until"] = until
+        described.append(f"published on or before {until}")
+    return clauses, params, described

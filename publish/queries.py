@@ -1,0 +1,97 @@
+"""Canned queries offered on every archive database: a ranked search and examples that teach the schema.
+
+``escape_fts`` and ``search_snippet`` are SQL functions registered by plugins/archive_search.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+RANKED_SEARCH = "search"
+
+CANNED_QUERIES: dict[str, dict[str, Any]] = {
+    RANKED_SEARCH: {
+        "title": "Search articles by relevance",
+        "description": (
+            "Type words in any language: Chinese words of any length (青岛, 崂山, 闫可凯), English words, "
+            '"quoted phrases". Every word must match; results are ranked by relevance (bm25, title weighted '
+            "above text), with the matching passage highlighted."
+        ),
+        "hide_sql": True,
+        "sql": """select
+  articles.id,
+  articles.title,
+  articles.source,
+  articles.published,
+  search_snippet(articles.text, :q) as snippet
+from articles_fts
+join articles on articles.id = articles_fts.rowid
+where articles_fts match escape_fts(:q)
+order by bm25(articles_fts, 5.0, 1.0)
+limit 50""",
+    },
+    "articles_per_source_per_day": {
+        "title": "Articles per source per day",
+        "description": "How many articles each source published each day, newest day first. "
+        "Leave since/until empty for all dates (YYYY-MM-DD).",
+        "sql": """select
+  substr(published, 1, 10) as day,
+  source,
+  count(*) as articles
+from articles
+where published >= coalesce(nullif(:since, ''), '0')
+  and published < coalesce(nullif(:until, ''), '9')
+group by day, source
+order by day desc, articles desc""",
+    },
+    "top_authors": {
+        "title": "Most frequent authors",
+        "description": "Authors (from the JSON list in articles.authors) by number of articles.",
+        "sql": """select
+  author.value as author,
+  count(*) as articles,
+  min(articles.published) as first,
+  max(articles.published) as last
+from articles, json_each(articles.authors) as author
+group by author.value
+order by articles desc
+limit 100""",
+    },
+    "term_in_date_range": {
+        "title": "Articles mentioning a term in a date range",
+        "description": "Full-text search joined with a date filter, newest first "
+        "(since and until are YYYY-MM-DD; until is exclusive).",
+        "sql": """select
+  articles.id,
+  articles.title,
+  articles.source,
+  articles.published
+from articles
+where articles.id in (
+  select rowid from articles_fts where articles_fts match escape_fts(:term)
+)
+  and articles.published >= :since
+  and articles.published < :until
+order by articles.published desc
+limit 200""",
+    },
+    "crawl_runs_per_source": {
+        "title": "Crawl runs per source",
+        "description": "Each source's runs with their counts, errors recorded and how they finished.",
+        "sql": """select
+  crawl_runs.source,
+  crawl_runs.id as run,
+  crawl_runs.started,
+  crawl_runs.finished,
+  crawl_runs.status,
+  crawl_runs.finish_reason,
+  crawl_runs.new,
+  crawl_runs.updated,
+  crawl_runs.unchanged,
+  crawl_runs.failed,
+  (select count(*) from crawl_errors where crawl_errors.run_id = crawl_runs.id) as errors
+from crawl_runs
+order by crawl_runs.started desc
+limit 200""",
+    },
+}

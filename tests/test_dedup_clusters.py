@@ -1,0 +1,126 @@
+"""Story clusters: representatives, merges, and an LSH index that survives restarts."""
+
+from __future__ import annotations
+
+from pipelines import near_duplicates as nd
+from pipelines.clusters import assign_cluster, ensure_clusters, representative
+from pipelines.storage import save_article
+
+STORY = "\n".join(
+    [
+        "青岛港集团今天发布消息，今年前十个月集装箱吞吐量完成两千六百万标准箱，同比增长百分之八。",
+        "前湾港区新开通三条外贸航线，通达东南亚和欧洲主要港口，航线总数达到二百三十条。",
+        "自动化码头作业效率再创新高，单机平均效率达到每小时六十二自然箱，刷新世界纪录。",
+        "港口方面表示，将持续优化口岸营商环境，服务山东外向型经济和区域协调发展。",
+    ]
+)
+
+
+def store(db, make_record, url: str, text: str = STORY, **fields) -> int:
+    article_id = save_article(db, make_record(text, url=url, **fields)).article_id
+    assign_cluster(db, article_id)
+    return article_id
+
+
+def test_every_article_has_a_cluster_and_unmatched_ones_are_their_own(db, make_record) -> None:
+    alone = store(db, make_record, "https://a.example.cn/1.html")
+    assert db["articles"].get(alone)["cluster_id"] == alone
+    cluster = db["story_clusters"].get(alone)
+    assert (cluster["size"], cluster["representative_id"]) == (1, alone)
+
+
+def test_representative_is_the_earliest_published(db, make_record) -> None:
+    later = store(db, make_record, "https://a.example.cn/1.html", published="2024-03-02T09:00:00+08:00")
+    earlier = store(
+        db,
+        make_record,
+        "https://b.example.cn/2.html",
+        STORY + "\n编者按：本文有删节。",
+        published="2024-03-01T23:00:00+00:00",  # 3月2日 07:00 in Qingdao: earlier than 09:00
+    )
+    cluster = db["story_clusters"].get(db["articles"].get(later)["cluster_id"])
+    assert cluster["size"] == 2
+    assert cluster["representative_id"] == earlier
+
+
+def test_representative_is_the_copy_the_others_name_as_original() -> None:
+    members = [
+        {"id": 1, "title": "港口吞吐量创新高_凤凰网", "published": "2024-03-01T08:00:00+08:00"},
+        {
+            "id": 2,
+            "title": "青岛港前十月吞吐量增长8% - 青岛日报",
+            "site_name": "青岛日报",
+            "published": "2024-03-01T10:00:00+08:00",
+        },
+        {
+            "id": 3,
+            "title": "港口新闻",
+            "original_title": "青岛港前十月吞吐量增长8%",
+            "published": "2024-03-01T07:00:00+08:00",
+        },
+        {"id": 4, "title": "港口快讯", "source_outlet": "青岛日报", "published": "2024-03-01T07:30:00+08:00"},
+    ]
+    assert representative(members)["id"] == 2
+
+
+def test_an_article_bridging_two_clusters_merges_them(db, make_record) -> None:
+    paragraphs = STORY.split("\n")
+    extra = [
+        "据了解，青岛港今年还将推进董家口港区新建泊位工程，提升大宗散货中转能力和服务水平。",
+        "业内人士认为，港口吞吐量持续增长，反映出外贸企业订单回暖和区域物流需求稳步提升。",
+    ]
+    head = store(db, make_record, "https://a.example.cn/1.html", "\n".join(paragraphs + extra[:1]))
+    tail = store(db, make_record, "https://b.example.cn/1.html", "\n".join(extra * 2 + paragraphs[3:]))
+    assert db["articles"].get(head)["cluster_id"] != db["articles"].get(tail)["cluster_id"]
+    full = store(db, make_record, "https://c.example.cn/1.html", "\n".join(paragraphs + extra))
+    clusters = {db["articles"].get(i)["cluster_id"] for i in (head, tail, full)}
+    assert (
+        len(clusters) == 1 or db["articles"].get(full)["cluster_id"] == db["articles"].get(head)["cluster_id"]
+    )
+    (only,) = {row["id"] for row in db["story_clusters"].rows_where("size > 1")}
+    assert db["story_clusters"].get(only)["size"] == len(
+        [1 for i in (head, tail, full) if db["articles"].get(i)["cluster_id"] == only]
+    )
+
+
+def test_lsh_lookup_uses_the_bucket_index(db) -> None:
+    plan = db.execute(
+        f"explain query plan select article_id, count(*) from [{nd.LSH_TABLE}] where bucket in (1, 2) "
+        "group by article_id"
+    ).fetchall()
+    assert any("USING INDEX" in str(row[-1]) or "USING COVERING INDEX" in str(row[-1]) for row in plan)
+
+
+def test_index_survives_a_restart_and_is_rebuilt_when_lost(tmp_path, make_record) -> None:
+    from pipelines.schema import open_archive
+
+    path = str(tmp_path / "archive.db")
+    db = open_archive(path)
+    first = store(db, make_record, "https://a.example.cn/1.html")
+    rows = db.execute(f"select count(*) from [{nd.LSH_TABLE}]").fetchone()[0]
+    assert rows == nd.BANDS
+    db.close()
+
+    db = open_archive(path)  # a new process: the index is still there
+    copy = store(db, make_record, "https://b.example.cn/1.html", STORY.replace("，", ","))
+    assert db["articles"].get(copy)["cluster_id"] == first
+
+    db.execute(f"delete from [{nd.LSH_TABLE}]")
+    db.execute(f"delete from [{nd.STATE_TABLE}]")
+    db.conn.commit()
+    assert ensure_clusters(db) == 0  # nothing unclustered: only the derived index is rebuilt
+    assert db.execute(f"select count(*) from [{nd.LSH_TABLE}]").fetchone()[0] == 2 * nd.BANDS
+    third = store(db, make_record, "https://c.example.cn/1.html", STORY + "\n（完）")
+    assert db["articles"].get(third)["cluster_id"] == first
+    db.close()
+
+
+def test_ensure_clusters_clusters_articles_stored_without_it(db, make_record) -> None:
+    ids = [
+        save_article(db, make_record(STORY, url=f"https://s{n}.example.cn/1.html")).article_id
+        for n in range(2)
+    ]
+    save_article(db, make_record(STORY.replace("青岛港", "日照港"), url="https://s3.example.cn/x.html"))
+    assert ensure_clusters(db) == 3
+    assert db["articles"].get(ids[0])["cluster_id"] == db["articles"].get(ids[1])["cluster_id"]
+    assert ensure_clusters(db) == 0
