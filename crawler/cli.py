@@ -9,6 +9,7 @@ import click
 
 from crawler.console import stderr_console
 from crawler.runner import project_settings, run_spider, run_spiders
+from pipelines.schema import open_archive
 from pipelines.sources import DEFAULT_SOURCES_FILE, SourcesError, adhoc_source, load_sources, select_sources
 
 DB_OPTION = click.option(
@@ -168,6 +169,8 @@ def serve(db_path: str, public: bool, datasette_args: tuple[str, ...]) -> None:
         raise click.ClickException(
             f"{db_path} does not exist: build it first with: newsarchive ingest seeds/"
         )
+    # Datasette's connections are read-only: bring the file up to date (WAL, schema, views) first.
+    open_archive(db_path).close()
     args = [*datasette_serve_args(db_path, public=public), *datasette_args]
     datasette_cli.main(args=args, prog_name="newsarchive serve")
 

@@ -183,7 +183,17 @@ ARTICLES = Table(
         ("capture_id", "captures", "id"),
         ("run_id", "crawl_runs", "id"),
     ),
-    indexes=(("published",), ("source", "published"), ("content_hash",), ("cluster_id",), ("language",)),
+    # (facet, published) pairs keep Datasette's faceted, newest-first pages off full table scans.
+    indexes=(
+        ("published",),
+        ("source", "published"),
+        ("region", "published"),
+        ("section", "published"),
+        ("language",),
+        ("content_hash",),
+        ("cluster_id",),
+        ("first_seen",),
+    ),
 )
 
 # Every key an article is known by: canonical URL, fetched URLs, redirects, local document paths and the

@@ -248,7 +248,9 @@ _POSTED_BY = re.compile(
 
 def _user_name(name: str) -> bool:
     """A user name: not a role or chrome word, not a bare number or date."""
-    return not (_NOT_NAMES.search(name) or re.fullmatch(r"[\d\W_]+", name) or "推荐" in name or "文章" in name)
+    return not (
+        _NOT_NAMES.search(name) or re.fullmatch(r"[\d\W_]+", name) or "推荐" in name or "文章" in name
+    )
 
 
 def header_credits(text: str) -> Credits:

@@ -320,8 +320,14 @@ def _published(
             # Why: a date-only meta tag loses the time the visible date line prints
             # ("发布时间：2021年06月18日 09:12"); take that line's time when it is the same day.
             for candidate in meta_lines if chinese else []:
-                found = find_date_in_text(candidate, default_tz=tz_name, now=fetched_at) if candidate else None
-                if found is not None and found.date() == parsed.date() and (found.hour, found.minute) != (0, 0):
+                found = (
+                    find_date_in_text(candidate, default_tz=tz_name, now=fetched_at) if candidate else None
+                )
+                if (
+                    found is not None
+                    and found.date() == parsed.date()
+                    and (found.hour, found.minute) != (0, 0)
+                ):
                     return format_datetime(found)
             # "2024-05-20" alone says nothing about the time: keep it a date, not fake midnight.
             return parsed.date().isoformat()
@@ -481,7 +487,7 @@ def _line_sources(tree: Any, lines: list[str]) -> list[Any]:
         for piece, owner in ((el.text, el), (el.tail, el.getparent())):
             if not piece or owner is None or len(piece) < 6:
                 continue
-            for i in [i for i in todo if probes[i] in piece]:  # type: ignore[operator]
+            for i in [i for i in todo if probes[i] in piece]:
                 found[i] = owner
                 todo.discard(i)
     return found
@@ -497,7 +503,9 @@ def _feed_list(el: Any, stop: Any) -> Any:
         cls = node.get("class")
         if cls and node.tag in ("li", "div", "article", "section"):
             same = [c for c in parent if c.tag == node.tag and c.get("class") == cls]
-            if len(same) >= _FEED_ITEMS and all(c.find(".//a[@href]") is not None for c in same[:_FEED_ITEMS]):
+            if len(same) >= _FEED_ITEMS and all(
+                c.find(".//a[@href]") is not None for c in same[:_FEED_ITEMS]
+            ):
                 return parent
         node = parent
     return None
