@@ -499,7 +499,8 @@ def report_lines(r: dict[str, Any]) -> list[str]:
         f"crawl end-to-end: {c['processed']} pages in {c['seconds']:.1f} s = "
         f"{c['pages_per_second']:.1f} pages/s (workers={r['workers']}, concurrency={r['concurrency']})",
         f"crawl excluding start-up: {c['pages_per_second_after_startup']:.1f} pages/s",
-        f"crawl_runs: {c['stored']} stored, {c['duplicates']} duplicates, {dropped} dropped, "
+        f"crawl_runs: {c['stored']} stored, {c['unchanged']} unchanged, {c['duplicates']} duplicates, "
+        f"{dropped} dropped, "
         f"{c['failed']} failed ({c['inputs']} inputs, {c['requests']} requests)",
         f"CPU seconds: crawler process {c['crawler_process_cpu_seconds']:.1f}, workers {workers_cpu}, "
         f"server {s['cpu_seconds']:.1f} (crawl total {c['cpu_seconds']:.1f}; "

@@ -42,7 +42,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # Every response (and seed file) is kept verbatim in WARC files (crawler/warc_middleware.py).
 ARCHIVE_WARC_ENABLED = True
-ARCHIVE_WARC_DIR = ""  # "" = archive/warc in the database's folder; a relative path is taken from there too
+ARCHIVE_WARC_DIR = ""  # "" = archive/warc in the database's folder (reextract/export-warc: --warc-dir)
 ARCHIVE_WARC_MAX_SIZE = 1_000_000_000  # bytes: a file that would grow past this is closed, a new one begun
 ARCHIVE_WARC_PREFIX = "newsarchive"
 ARCHIVE_WARC_FSYNC = True  # fsync each record before the database points at it (off only for benchmarks)

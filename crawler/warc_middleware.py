@@ -96,8 +96,7 @@ class WarcCaptureMiddleware:
         db_path = settings.get("ARCHIVE_DB")
         if not db_path or not settings.getbool("ARCHIVE_WARC_ENABLED", True):
             raise NotConfigured("WARC capture is off")
-        folder = settings.get("ARCHIVE_WARC_DIR") or default_warc_dir(str(db_path))
-        folder = Path(folder) if Path(folder).is_absolute() else Path(str(db_path)).resolve().parent / folder
+        folder = Path(settings.get("ARCHIVE_WARC_DIR") or default_warc_dir(str(db_path)))
         mw = cls(
             crawler,
             str(db_path),

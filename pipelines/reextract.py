@@ -114,8 +114,10 @@ def _inflate(data: bytes) -> bytes:
 
 
 def _unbrotli(data: bytes) -> bytes:
-    import brotli  # Scrapy's own dependency for br
-
+    try:  # the module Scrapy itself uses for br
+        import brotli
+    except ImportError:
+        import brotlicffi as brotli
     return bytes(brotli.decompress(data))
 
 

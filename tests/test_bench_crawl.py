@@ -33,7 +33,7 @@ def test_crawl_benchmark_on_a_tiny_site(tmp_path: Path) -> None:
         "site: 20 article pages (synthetic",
         "crawl start-up (empty site): ",
         "crawl end-to-end: 20 pages in ",
-        "crawl_runs: 20 stored, 0 duplicates, 0 dropped, 0 failed",
+        "crawl_runs: 20 stored, 0 unchanged, 0 duplicates, 0 dropped, 0 failed",
         "plain bare_extraction loop: 20 pages in ",
         "ratio: ",
     ):

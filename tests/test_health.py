@@ -34,13 +34,13 @@ def run(
     db: sqlite_utils.Database, source: str, minutes_ago: float, status: str = "finished", **counts
 ) -> None:
     values = {"new": 0, "unchanged": 0, "failed": 0, "responses_by_status": '{"200": 3}', **counts}
-    db["crawl_runs"].insert(
+    db.table("crawl_runs").insert(
         {"kind": "crawl", "source": source, "started": ago(minutes=minutes_ago), "status": status, **values}
     )
 
 
 def article(db: sqlite_utils.Database, n: int, source: str, days_ago: float, **fields) -> None:
-    db["articles"].insert(
+    db.table("articles").insert(
         {
             "id": n,
             "source": source,
@@ -85,7 +85,7 @@ def test_a_failure_streak_ends_with_a_success_and_is_not_broken_by_an_interrupti
     run(db, "a", 20, status="interrupted")
     run(db, "a", 10, status="killed")
     run(db, "a", 5, responses_by_status='{"503": 4}')
-    db["crawl_errors"].insert(
+    db.table("crawl_errors").insert(
         {"run_id": 6, "input": "http://a/1", "stage": "fetch", "reason": "HTTP 503", "at": ago(minutes=4)}
     )
     row = health(db)["a"]

@@ -31,7 +31,7 @@ def make_source(key: str = "alpha", schedule: str = "30m", timezone: str = "Asia
 
 
 def add_run(db: sqlite_utils.Database, source: str, started: datetime, status: str = "finished") -> None:
-    db["crawl_runs"].insert(
+    db.table("crawl_runs").insert(
         {
             "kind": "crawl",
             "source": source,
@@ -139,7 +139,7 @@ def test_a_crawl_running_on_this_host_blocks_the_source_until_its_process_is_gon
     db: sqlite_utils.Database,
 ) -> None:
     host = socket.gethostname()
-    db["crawl_runs"].insert(
+    db.table("crawl_runs").insert(
         {
             "kind": "crawl",
             "source": "alpha",
@@ -150,26 +150,26 @@ def test_a_crawl_running_on_this_host_blocks_the_source_until_its_process_is_gon
         }
     )
     assert running_here(db, "alpha") and not running_here(db, "beta")
-    db["crawl_runs"].update(1, {"pid": 2**22 + 12345})  # above any pid_max: no such process
+    db.table("crawl_runs").update(1, {"pid": 2**22 + 12345})  # above any pid_max: no such process
     assert not running_here(db, "alpha")
-    assert db["crawl_runs"].get(1)["status"] == "killed"
+    assert db.table("crawl_runs").get(1)["status"] == "killed"
 
 
 def test_a_crawl_process_that_dies_before_its_run_begins_is_recorded_as_killed(
     db: sqlite_utils.Database,
 ) -> None:
     record_exit(db, "alpha", 4242, "2024-03-02T12:00:00+00:00", 2)
-    (run,) = db["crawl_runs"].rows
+    (run,) = db.table("crawl_runs").rows
     assert (run["source"], run["status"], run["kind"]) == ("alpha", "killed", "crawl")
     assert "status 2" in run["finish_reason"]
-    db["crawl_runs"].insert({"kind": "crawl", "source": "beta", "started": "2024-03-02T12:00:01+00:00",
+    db.table("crawl_runs").insert({"kind": "crawl", "source": "beta", "started": "2024-03-02T12:00:01+00:00",
                              "status": "finished", "pid": 4343, "host": socket.gethostname()})  # fmt: skip
     record_exit(db, "beta", 4343, "2024-03-02T12:00:00+00:00", 1)  # it ran: nothing to add
-    assert db["crawl_runs"].count == 2
+    assert db.table("crawl_runs").count == 2
 
 
 def test_a_crawl_stopped_during_its_start_up_is_recorded_as_interrupted(db: sqlite_utils.Database) -> None:
-    db["crawl_runs"].insert(
+    db.table("crawl_runs").insert(
         {
             "kind": "crawl",
             "source": "alpha",
@@ -180,6 +180,6 @@ def test_a_crawl_stopped_during_its_start_up_is_recorded_as_interrupted(db: sqli
         }
     )
     record_exit(db, "alpha", 2**22 + 4545, "2024-03-02T12:00:00+00:00", 0, stopped=True)
-    (run,) = db["crawl_runs"].rows
+    (run,) = db.table("crawl_runs").rows
     assert (run["status"], run["finish_reason"]) == ("interrupted", "stopped by the scheduler")
     assert run["finished"]

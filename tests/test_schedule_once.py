@@ -34,7 +34,14 @@ def schedule_once(cwd: Path) -> subprocess.CompletedProcess[str]:
         "--sources",
         "sources.toml",
     ]
-    return subprocess.run([*command, *FAST], cwd=cwd, env=ENV, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*command, *FAST, "--max-parallel", "1"],
+        cwd=cwd,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_once_runs_only_the_due_sources(tmp_path: Path) -> None:
@@ -49,7 +56,7 @@ def test_once_runs_only_the_due_sources(tmp_path: Path) -> None:
         now = datetime.now(UTC)
         for key, age in (("fresh", timedelta(minutes=10)), ("stale", timedelta(hours=3))):
             started = (now - age).isoformat(timespec="seconds")
-            db["crawl_runs"].insert(
+            db.table("crawl_runs").insert(
                 {"kind": "crawl", "source": key, "started": started, "status": "finished"}
             )
         db.close()
@@ -59,7 +66,9 @@ def test_once_runs_only_the_due_sources(tmp_path: Path) -> None:
         assert "due: stale, never" in first.stderr  # the longest overdue first
         runs = list(sqlite_utils.Database(tmp_path / "a.db").query("select * from crawl_runs where id > 2"))
         assert sorted(r["source"] for r in runs) == ["never", "stale"]
-        assert all(r["status"] == "finished" and r["pid"] for r in runs)
+        assert all(r["status"] == "finished" and r["pid"] for r in runs), [
+            (r["source"], r["status"], r["finish_reason"], r["pid"]) for r in runs
+        ]
         stored = {
             row["url"].removeprefix(base_url)
             for row in sqlite_utils.Database(tmp_path / "a.db")["articles"].rows

@@ -52,7 +52,7 @@ def test_scheduler_starts_due_crawls_in_order_never_overlaps_and_stops_on_sigter
         # beta is due in 5 s (its last crawl was almost an hour ago); gamma not for 50 minutes.
         for key, age in (("beta", timedelta(minutes=59, seconds=55)), ("gamma", timedelta(minutes=10))):
             started = (now - age).isoformat(timespec="seconds")
-            db["crawl_runs"].insert(
+            db.table("crawl_runs").insert(
                 {"kind": "crawl", "source": key, "started": started, "status": "finished"}
             )
         db.close()
@@ -82,19 +82,19 @@ def test_scheduler_starts_due_crawls_in_order_never_overlaps_and_stops_on_sigter
         assert process.returncode == 0, stderr
         assert "scheduler stopped" in stderr
 
-    started = runs(db_path)
+    recorded = runs(db_path)
     starts = [line.split()[3] for line in stderr.splitlines() if line.endswith(": starting crawl")]
     assert starts == ["alpha:", "beta:", "alpha:"]  # in this order; gamma was not due
-    assert [r["source"] for r in started] == ["alpha", "beta", "alpha"]  # each recorded
-    alpha = [r for r in started if r["source"] == "alpha"]
+    assert [r["source"] for r in recorded] == ["alpha", "beta", "alpha"]  # each recorded
+    alpha = [r for r in recorded if r["source"] == "alpha"]
     assert alpha[0]["finished"] <= alpha[1]["started"]  # one crawl of a source at a time
     assert "maximum number of running instances reached" in stderr  # a start was skipped, not queued
-    assert [r["status"] for r in started] == ["finished", "finished", "interrupted"], stderr[-6000:]
-    assert started[-1]["finish_reason"] == "shutdown"  # Scrapy's own graceful stop, not our fallback
-    assert all(r["finished"] for r in started)
+    assert [r["status"] for r in recorded] == ["finished", "finished", "interrupted"], stderr[-6000:]
+    assert recorded[-1]["finish_reason"] == "shutdown"  # Scrapy's own graceful stop, not our fallback
+    assert all(r["finished"] for r in recorded)
     # Nothing stored was lost: every article of the first crawl is still known (beta's site has copies of
     # some, so those are keys of beta's articles, as exact duplicates).
     db = sqlite_utils.Database(db_path)
-    stored = {r["key"].removeprefix(slow_url) for r in db["article_keys"].rows}
-    assert {a.path for a in slow.articles} <= stored, (started, list(db["crawl_errors"].rows), stderr)
+    stored = {r["key"].removeprefix(slow_url) for r in db.table("article_keys").rows}
+    assert {a.path for a in slow.articles} <= stored, (recorded, list(db.table("crawl_errors").rows), stderr)
     assert not list(db.query("select 1 from crawl_runs where status = 'running'"))

@@ -524,17 +524,24 @@ def _drop_appended_feed(tree: Any, lines: list[str], page: PageMeta) -> list[str
     first = next((s for s in sources if s is not None), None)
     if first is None:
         return lines
-    home = first.getparent() if first.getparent() is not None else first
-    home_set = set(home.iter())  # lxml proxies stay identical while referenced (ids alone would not)
+    # The article's own block: the first paragraph's parent for a later <h1> (Chinese CMSs use
+    # <h1> for headlines only), two levels up for feed lists (the article's own lists and
+    # sections sit within that).
+    parent = first.getparent() if first.getparent() is not None else first
+    block = parent.getparent() if parent.getparent() is not None else parent
+    near, wide = set(parent.iter()), set(block.iter())
+    above = set(first.iterancestors())
     headline = page.h1_element
     for index in range(1, len(lines)):
         el = sources[index]
-        if el is None or el in home_set:
+        if el is None:
             continue
         h1 = el if el.tag == "h1" else next(el.iterancestors("h1"), None)
-        if h1 is not None and h1 is not headline:
+        if el not in near and h1 is not None and h1 is not headline:
             return lines[:index]
+        if el in wide:
+            continue
         feed = _feed_list(el, None)
-        if feed is not None and feed not in home_set and feed not in set(first.iterancestors()):
+        if feed is not None and feed not in wide and feed not in above:
             return lines[:index]
     return lines
