@@ -6,11 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.extensions import run_counts
 from crawler.signals import document_failed
+from pipelines.schema import open_archive
+from pipelines.storage import finish_run
 
 FailureCallback = Callable[[str, str], None]
 
@@ -85,6 +87,7 @@ def run_spiders(
         process.crawl(crawler, **kwargs)
         crawlers.append(crawler)
     process.start()
+    _close_unfinished_runs(settings, crawlers)
     summaries = []
     for crawler, crawler_failures in zip(crawlers, failures, strict=True):
         assert crawler.stats is not None
@@ -99,6 +102,24 @@ def run_spiders(
             )
         )
     return summaries
+
+
+def _close_unfinished_runs(settings: Settings, crawlers: list[Crawler]) -> None:
+    """A signal that lands while a crawl is still starting ends it before Scrapy closes the spider, so its
+    crawl_runs row would say 'running' forever: record it as interrupted."""
+    unfinished = []
+    for crawler in crawlers:
+        stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+        if stats.get("archive/run_id") is not None and not stats.get("finish_reason"):
+            unfinished.append(int(stats["archive/run_id"]))
+    if not unfinished:
+        return
+    db = open_archive(str(settings.get("ARCHIVE_DB")))
+    try:
+        for run_id in unfinished:
+            finish_run(db, run_id, status="interrupted", finish_reason="stopped while starting")
+    finally:
+        db.close()
 
 
 def run_spider(

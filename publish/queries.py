@@ -94,4 +94,72 @@ from crawl_runs
 order by crawl_runs.started desc
 limit 200""",
     },
+    "largest_clusters": {
+        "title": "Largest stories",
+        "description": "Stories reported by several articles (near-duplicate clusters), largest first, with "
+        "their representative copy (the original, or the earliest published).",
+        "sql": """select
+  c.id as cluster_id,
+  c.size,
+  c.sources,
+  c.title,
+  c.representative_id,
+  a.source,
+  a.url,
+  c.first_published,
+  c.last_published
+from story_clusters c
+left join articles a on a.id = c.representative_id
+where c.size > 1
+order by c.size desc, c.first_published desc
+limit 100""",
+    },
+    "story_copies": {
+        "title": "Copies of one story",
+        "description": "Every article of a story cluster (see Largest stories), the representative first.",
+        "sql": """select
+  a.id,
+  a.title,
+  a.source,
+  a.site_name,
+  a.source_outlet,
+  a.original_title,
+  a.url,
+  a.published,
+  a.char_count,
+  a.id = c.representative_id as representative
+from articles a
+left join story_clusters c on c.id = a.cluster_id
+where a.cluster_id = :cluster_id
+order by representative desc, a.published""",
+    },
+    "changed_after_publication": {
+        "title": "Articles changed after publication",
+        "description": "Articles whose text changed when fetched again after they were published: the old "
+        "and the new version side by side.",
+        "sql": """select
+  article_id,
+  title,
+  source,
+  url,
+  published,
+  old_version,
+  new_version,
+  old_fetched_at,
+  replaced_at,
+  old_title,
+  new_title,
+  old_text,
+  new_text
+from article_changes
+where text_changed and changed_after_publication
+order by replaced_at desc
+limit 200""",
+    },
+    "flagged_sources": {
+        "title": "Flagged sources",
+        "description": "Sources whose crawls keep failing or whose new articles dried up (see source_health; "
+        "`newsarchive status` prints the same and exits non-zero).",
+        "sql": "select * from source_health where flags != '' order by source",
+    },
 }

@@ -157,3 +157,13 @@ def test_interrupted_crawl_loses_nothing_and_the_next_one_carries_on(
         runs = list(db.query("select status from crawl_runs order by id"))
         assert runs[0]["status"] == ("interrupted" if how == "SIGINT" else "killed")
         assert runs[1]["status"] == "finished"
+
+
+def test_a_site_that_only_errors_is_a_failed_crawl(run_cli, site, tmp_path: Path) -> None:
+    site.fail_status = 500
+    result = crawl(run_cli, tmp_path, "-s", "RETRY_TIMES=0")
+    assert result.returncode == 1
+    assert f"failed: {site.base_url}/: HTTP 500" in result.stderr
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    run = next(db.query("select * from crawl_runs order by id desc limit 1"))
+    assert run["failed"] >= 1 and run["new"] == 0

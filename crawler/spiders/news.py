@@ -91,7 +91,14 @@ class NewsSpider(CrawlSpider):
             ),
         ]
         if lists:
-            rules.append(Rule(links(allow=lists, deny=deny), follow=True, process_request="prepare_request"))
+            rules.append(
+                Rule(
+                    links(allow=lists, deny=deny),
+                    follow=True,
+                    errback="fetch_failed",
+                    process_request="prepare_request",
+                )
+            )
         return tuple(rules)
 
     def canonical(self, url: str) -> str:
@@ -122,7 +129,8 @@ class NewsSpider(CrawlSpider):
         )
 
     def fetch_failed(self, failure: Any) -> None:
-        """An article page that could not be fetched (HTTP error, timeout, too large) is a failed input."""
+        """A page that could not be fetched (HTTP error, timeout, too large) is a failed input of the crawl:
+        an article lost, or a list page, feed or sitemap whose articles could not be discovered."""
         from scrapy.exceptions import IgnoreRequest
 
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
@@ -135,11 +143,13 @@ class NewsSpider(CrawlSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.source.start_urls:
-            yield Request(self.canonical(url), callback=self._parse, dont_filter=True)
+            yield Request(
+                self.canonical(url), callback=self._parse, errback=self.fetch_failed, dont_filter=True
+            )
         for url in self.source.feeds:
-            yield Request(url, callback=self.parse_feed, dont_filter=True)
+            yield Request(url, callback=self.parse_feed, errback=self.fetch_failed, dont_filter=True)
         for url in self.source.sitemaps:
-            yield Request(url, callback=self.parse_sitemap, dont_filter=True)
+            yield Request(url, callback=self.parse_sitemap, errback=self.fetch_failed, dont_filter=True)
         if self.source.discover_feeds:
             for root in sorted(
                 {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.source.start_urls}
@@ -161,14 +171,14 @@ class NewsSpider(CrawlSpider):
                 url = response.urljoin(link.attrib["href"])
                 if url not in known:
                     known.add(url)
-                    yield Request(url, callback=self.parse_feed)
+                    yield Request(url, callback=self.parse_feed, errback=self.fetch_failed)
 
     def parse_robots(self, response: Response) -> Iterable[Request]:
         if response.status != 200:
             return
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
             if url not in self.source.sitemaps:
-                yield Request(url, callback=self.parse_sitemap)
+                yield Request(url, callback=self.parse_sitemap, errback=self.fetch_failed)
 
     def parse_sitemap(self, response: Response) -> Iterable[Request]:
         try:
@@ -181,7 +191,7 @@ class NewsSpider(CrawlSpider):
             if not url:
                 continue
             if sitemap.type == "sitemapindex":
-                yield Request(url, callback=self.parse_sitemap)
+                yield Request(url, callback=self.parse_sitemap, errback=self.fetch_failed)
             elif self.is_article_url(url):
                 yield self.article_request(url)
 
