@@ -311,7 +311,7 @@ def run_crawl(command: list[str], workdir: Path, db: Path, profile: Path | None 
     """Run the CLI to completion; wall clock from start to exit, CPU from wait4 and /proc samples."""
     if profile is not None:
         py_spy = shutil.which("py-spy") or "py-spy"
-        command = [py_spy, "record", "--subprocesses", "--format", "raw", "-r", "50",
+        command = [py_spy, "record", "--subprocesses", "--idle", "--format", "raw", "-r", "50",
                    "-o", str(profile), "--", *command]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with (workdir / "crawl.out").open("ab") as out, (workdir / "crawl.err").open("ab") as err:

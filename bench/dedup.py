@@ -5,8 +5,9 @@ per article of clustering as the archive grows.
 
 Quality: every document of bench/dedup_data.py goes through what a crawl does (build_record, exact
 duplicate check, save_article, assign_cluster) in a shuffled order; an exact duplicate counts as a member
-of its original's cluster. Scale: synthetic Chinese stories are clustered one by one into a file database;
-the time per article is the mean over the last 1,000 articles before each size.
+of its original's cluster. Scale: synthetic Chinese stories are clustered into a file database as
+ClusterPipeline does it (its connection settings, one transaction per CLUSTER_BATCH articles; --batch 1
+commits each article); the time per article is the mean over the last 1,000 articles before each size.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ sys.path.insert(0, str(ROOT))
 import sqlite_utils  # noqa: E402
 
 from bench.dedup_data import Doc, generate, synthetic_stream  # noqa: E402
-from pipelines.clusters import assign_cluster  # noqa: E402
+from pipelines.clusters import CLUSTER_BATCH, assign_cluster, assign_clusters  # noqa: E402
 from pipelines.dedup import find_duplicate  # noqa: E402
+from pipelines.near_duplicates import tune_for_clustering  # noqa: E402
 from pipelines.records import build_record, content_hash  # noqa: E402
 from pipelines.schema import ensure_db_shape  # noqa: E402
 from pipelines.storage import now_iso, save_article, save_duplicate, stable_id  # noqa: E402
@@ -104,15 +106,22 @@ def run_quality(docs: list[Doc], seed: int = 5) -> dict[str, Any]:
     }
 
 
-def run_scale(sizes: list[int], db_path: Path, window: int = 1000) -> dict[int, float]:
-    """Cluster synthetic articles into a fresh file database; ms per article over each size's last window."""
+def run_scale(
+    sizes: list[int], db_path: Path, window: int = 1000, batch: int = CLUSTER_BATCH
+) -> dict[int, float]:
+    """Cluster synthetic articles into a fresh file database; ms per article over each size's last window.
+
+    Articles are clustered ``batch`` at a time in one transaction (``batch`` must divide ``window`` and
+    the sizes, so that each timed window holds whole batches)."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     db = sqlite_utils.Database(db_path)
     ensure_db_shape(db)
     db.execute("PRAGMA synchronous = NORMAL")  # WAL's usual setting: commits without an fsync each
+    tune_for_clustering(db)
     results: dict[int, float] = {}
+    pending: list[int] = []
     spent = 0.0
     now = now_iso()
     for n, (url, site, text) in enumerate(synthetic_stream(max(sizes)), start=1):
@@ -123,8 +132,12 @@ def run_scale(sizes: list[int], db_path: Path, window: int = 1000) -> dict[int, 
             "values (?, ?, ?, ?, ?, ?)",
             [article_id, url, site, text, content_hash(text), now],
         )
+        pending.append(article_id)
+        if len(pending) < batch:
+            continue
         started = time.perf_counter()
-        assign_cluster(db, article_id)
+        assign_clusters(db, [(i, None) for i in pending])
+        pending = []
         if n > max(sizes) - window or any(size - window < n <= size for size in sizes):
             spent += time.perf_counter() - started
         if n in sizes:
@@ -150,6 +163,9 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="10000,100000", help="archive sizes to time; empty to skip")
     parser.add_argument("--db", type=Path, default=ROOT / "bench" / "out" / "dedup_scale.db")
+    parser.add_argument(
+        "--batch", type=int, default=CLUSTER_BATCH, help="articles per transaction at scale (1: each)"
+    )
     args = parser.parse_args()
     docs = list(generate(n_own=args.own, n_shared=args.shared, use_shared=not args.no_shared))
     q = run_quality(docs)
@@ -169,7 +185,16 @@ def main() -> None:
     print(f"dedup wrong pairs by intruder: {q['wrong']}")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if sizes:
-        run_scale(sorted(sizes), args.db)
+        print(f"dedup scale: {args.batch} articles per transaction; load {_load()}", flush=True)
+        run_scale(sorted(sizes), args.db, batch=args.batch)
+        print(f"dedup scale: load {_load()} at the end", flush=True)
+
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 if __name__ == "__main__":

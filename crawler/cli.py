@@ -11,6 +11,7 @@ from crawler.console import stderr_console
 from crawler.runner import project_settings, run_spider, run_spiders
 from pipelines.schema import open_archive
 from pipelines.sources import DEFAULT_SOURCES_FILE, SourcesError, adhoc_source, load_sources, select_sources
+from pipelines.storage import save_source
 
 DB_OPTION = click.option(
     "--db",
@@ -20,6 +21,33 @@ DB_OPTION = click.option(
     type=click.Path(dir_okay=False),
     help="The archive database.",
 )
+
+
+SOURCES_OPTION = click.option(
+    "--sources",
+    "sources_file",
+    default=DEFAULT_SOURCES_FILE,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The sources file.",
+)
+
+
+def register_sources(db_path: str, sources_file: str) -> None:
+    """Documents credit sources by key: record the declared ones (name, region...) when the file is there."""
+    if not Path(sources_file).exists():
+        return
+    try:
+        sources = load_sources(sources_file)
+    except SourcesError as exc:
+        stderr_console.print(f"[yellow]warning[/yellow]: sources not recorded: {exc}", soft_wrap=True)
+        return
+    db = open_archive(db_path)
+    try:
+        for source in sources.values():
+            save_source(db, source)
+    finally:
+        db.close()
 
 
 def _log_level(verbose: int) -> str:
@@ -35,11 +63,17 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @DB_OPTION
+@SOURCES_OPTION
 @click.option("--workers", type=int, help="Extraction processes (default: one per CPU core; 0 = inline).")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
 @click.option("-v", "--verbose", count=True, help="Show Scrapy's log (-v info, -vv debug).")
 def ingest(
-    paths: tuple[str, ...], db_path: str, workers: int | None, progress: bool | None, verbose: int
+    paths: tuple[str, ...],
+    db_path: str,
+    sources_file: str,
+    workers: int | None,
+    progress: bool | None,
+    verbose: int,
 ) -> None:
     """Read local seed documents (files or folders, recursively) into the archive.
 
@@ -51,6 +85,7 @@ def ingest(
 
         newsarchive ingest seeds/ --db archive.db
     """
+    register_sources(db_path, sources_file)
     show_progress = stderr_console.is_terminal if progress is None else progress
     settings = project_settings(
         ARCHIVE_DB=db_path,
@@ -73,14 +108,7 @@ def ingest(
 @cli.command()
 @click.argument("sources", nargs=-1)
 @DB_OPTION
-@click.option(
-    "--sources",
-    "sources_file",
-    default=DEFAULT_SOURCES_FILE,
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The sources file.",
-)
+@SOURCES_OPTION
 @click.option("--start-url", help="Crawl a site with no definition, within this URL's host.")
 @click.option("--allow", multiple=True, help="With --start-url: regex of list pages to follow (repeatable).")
 @click.option("--article", multiple=True, help="With --start-url: regex of article pages (repeatable).")

@@ -12,7 +12,8 @@ from scrapy.exceptions import NotConfigured
 from crawler.console import stderr_console
 from crawler.signals import document_failed
 from pipelines.schema import open_archive
-from pipelines.storage import finish_run, save_error, start_run
+from pipelines.sources import Source
+from pipelines.storage import finish_run, save_error, save_source, start_run
 
 # Scrapy close reasons that mean the run was stopped before it was done.
 INTERRUPTED_REASONS = {"shutdown", "cancelled"}
@@ -65,6 +66,9 @@ class RunRecorder:
 
     def spider_opened(self, spider: Any) -> None:
         self.db = open_archive(self.db_path)
+        source = getattr(spider, "source", None)
+        if isinstance(source, Source):
+            save_source(self.db, source)
         self.run_id = start_run(
             self.db,
             kind=getattr(spider, "run_kind", "crawl"),

@@ -4,12 +4,16 @@
 archive through the LSH index (pipelines.near_duplicates), joins the matching story's cluster (merging
 clusters when the article bridges two), indexes the article, and re-elects the cluster's representative.
 A cluster's id is the id of the article that started it, so an unmatched article is its own story.
+
+``assign_clusters`` does the same for several articles in one transaction (the pipeline commits in
+batches): the index and clusters are derived data, and articles whose batch was never committed still have
+no ``cluster_id``, so ``ensure_clusters`` clusters them on the next start.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +24,10 @@ from pipelines import near_duplicates as nd
 from pipelines.storage import now_iso
 
 CLUSTERS_TABLE = "story_clusters"
+CATCH_UP_BATCH = 500  # articles clustered per transaction by ensure_clusters
+# New articles the pipeline clusters per transaction: one commit (an fsync under synchronous=FULL) per
+# batch instead of per article. Until its batch commits, an article has no cluster_id.
+CLUSTER_BATCH = 50
 _MEMBER_COLUMNS = "id, title, original_title, source_outlet, site_name, source, published, first_seen"
 # Title decorations a repost adds or a template appends: "标题 - 青岛新闻网", "标题_凤凰网", "标题|大众网".
 _TITLE_SUFFIX = re.compile(r"\s*(?:[-_|｜—–]+|\s[-–—|]\s).{1,20}$")
@@ -39,7 +47,25 @@ def assign_cluster(
 
     ``record`` is the saved record when the caller has it (saves a read); the stored row is used otherwise.
     Runs in time independent of the archive's size: one LSH query and at most TOP_CANDIDATES verifications.
+    Commits on return.
     """
+    return assign_clusters(db, [(article_id, record)])[0]
+
+
+def assign_clusters(
+    db: sqlite_utils.Database, articles: Iterable[tuple[int, Mapping[str, Any] | None]]
+) -> list[ClusterResult]:
+    """``assign_cluster`` for several stored articles, in order, in one transaction (one commit)."""
+    if nd.ensure_lsh_table(db):  # an index of an older layout was dropped: rebuild it first
+        nd.rebuild_lsh_index(db)
+    with nd.transaction(db):
+        results = [_assign(db, article_id, record) for article_id, record in articles]
+        if results and nd.get_state(db, "index_signature") is None:  # a new index; another signature is
+            nd.set_state(db, "index_signature", nd.INDEX_SIGNATURE)  # left for ensure_clusters to rebuild
+    return results
+
+
+def _assign(db: sqlite_utils.Database, article_id: int, record: Mapping[str, Any] | None) -> ClusterResult:
     row = dict(record) if record is not None else None
     stored = db.execute(
         "select id, url, canonical_url, source, text, cluster_id from articles where id = ?", [article_id]
@@ -49,25 +75,23 @@ def assign_cluster(
     current = {"url": stored[1], "canonical_url": stored[2], "source": stored[3], "text": stored[4]}
     row = {**current, **{k: row[k] for k in ("url", "canonical_url", "source", "text") if row and k in row}}
     previous_cluster = stored[5]
-    with db.conn:
-        site = nd.article_site(row)
-        fp = nd.article_fingerprint(db, row)
-        candidates = nd.lsh_candidates(db, fp.buckets, exclude=article_id)
-        matches = nd.verified_matches(db, fp.shingles, candidates)
-        clusters = _clusters_to_join(db, matches)
-        if previous_cluster is not None:
-            clusters = list(dict.fromkeys([previous_cluster, *clusters]))
-        if not clusters:
-            target, merged = article_id, list[int]()
-            nd.count_story_lines(db, site, row["text"] or "")  # a new story: its lines count once
-        else:
-            target, merged = _merge(db, clusters)
-        db.execute("update articles set cluster_id = ? where id = ?", [target, article_id])
-        nd.index_buckets(db, article_id, fp.buckets)
-        refresh_cluster(db, target)
-        for gone in merged:
-            db.execute(f"delete from [{CLUSTERS_TABLE}] where id = ?", [gone])
-        nd.set_state(db, "index_signature", nd.INDEX_SIGNATURE)
+    site = nd.article_site(row)
+    fp = nd.article_fingerprint(db, row)
+    candidates = nd.lsh_candidates(db, fp.buckets, exclude=article_id)
+    matches = nd.verified_matches(db, fp.shingles, candidates)
+    clusters = _clusters_to_join(db, matches)
+    if previous_cluster is not None:
+        clusters = list(dict.fromkeys([previous_cluster, *clusters]))
+    if not clusters:
+        target, merged = article_id, list[int]()
+        nd.count_story_lines(db, site, row["text"] or "")  # a new story: its lines count once
+    else:
+        target, merged = _merge(db, clusters)
+    db.execute("update articles set cluster_id = ? where id = ?", [target, article_id])
+    nd.index_buckets(db, article_id, fp.buckets)
+    refresh_cluster(db, target)
+    for gone in merged:
+        db.execute(f"delete from [{CLUSTERS_TABLE}] where id = ?", [gone])
     return ClusterResult(target, matches, merged)
 
 
@@ -109,18 +133,23 @@ def refresh_cluster(db: sqlite_utils.Database, cluster_id: int) -> None:
         return
     chosen = representative(members)
     published = sorted(p for p in (m["published"] for m in members) if p)
-    db.table(CLUSTERS_TABLE).upsert(
-        {
-            "id": cluster_id,
-            "representative_id": chosen["id"],
-            "title": chosen["title"],
-            "size": len(members),
-            "sources": len({m["source"] for m in members}),
-            "first_published": published[0] if published else None,
-            "last_published": published[-1] if published else None,
-            "updated": now_iso(),
-        },
-        pk="id",
+    # Plain SQL, not Table.upsert: that commits, and a batch of articles is one transaction.
+    db.execute(
+        f"insert into [{CLUSTERS_TABLE}] (id, representative_id, title, size, sources, first_published, "
+        "last_published, updated) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict(id) do update set "
+        "representative_id = excluded.representative_id, title = excluded.title, size = excluded.size, "
+        "sources = excluded.sources, first_published = excluded.first_published, "
+        "last_published = excluded.last_published, updated = excluded.updated",
+        [
+            cluster_id,
+            chosen["id"],
+            chosen["title"],
+            len(members),
+            len({m["source"] for m in members}),
+            published[0] if published else None,
+            published[-1] if published else None,
+            now_iso(),
+        ],
     )
 
 
@@ -179,16 +208,18 @@ def unclustered(db: sqlite_utils.Database) -> Iterator[int]:
 
 def ensure_clusters(db: sqlite_utils.Database) -> int:
     """Bring the LSH index and clusters up to date with the articles (after a restart, an upgrade, or
-    articles stored without clustering). Returns the number of articles clustered now."""
+    articles stored without clustering, or whose batch was not committed when the crawl stopped).
+    Returns the number of articles clustered now."""
+    nd.ensure_lsh_table(db)  # an older layout is dropped here, and its forgotten signature rebuilds it
     if nd.get_state(db, "index_signature") != nd.INDEX_SIGNATURE:
         if db.execute("select 1 from articles where cluster_id is not null limit 1").fetchone():
             nd.rebuild_lsh_index(db)  # keep the clusters, rebuild what is derived
         else:
-            with db.conn:
+            with nd.transaction(db):
                 db.execute(f"delete from [{nd.LSH_TABLE}]")
                 db.execute(f"delete from [{nd.LINES_TABLE}]")
-    count = 0
-    for article_id in unclustered(db):
-        assign_cluster(db, article_id)
-        count += 1
-    return count
+                nd.set_state(db, "index_signature", nd.INDEX_SIGNATURE)
+    pending = list(unclustered(db))
+    for start in range(0, len(pending), CATCH_UP_BATCH):
+        assign_clusters(db, [(article_id, None) for article_id in pending[start : start + CATCH_UP_BATCH]])
+    return len(pending)

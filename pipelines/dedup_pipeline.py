@@ -8,8 +8,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem
-from pipelines.clusters import assign_cluster, ensure_clusters
+from pipelines.clusters import CLUSTER_BATCH, assign_clusters, ensure_clusters
 from pipelines.dedup import find_duplicate
+from pipelines.near_duplicates import tune_for_clustering
 from pipelines.schema import open_archive
 from pipelines.scrapy_support import archive_db_path
 from pipelines.storage import save_duplicate
@@ -63,11 +64,18 @@ class ClusterPipeline:
 
     Runs after StorePipeline (it needs the article id). On opening it brings the LSH index up to date, so
     an archive written before clustering, or with a lost index, is clustered before new articles come in.
+
+    New articles are clustered CLUSTER_BATCH at a time, in one transaction each (and the rest on closing).
+    A crash loses at most the uncommitted batch's clustering, never an article: those articles are stored
+    without a cluster_id, and ``ensure_clusters`` clusters them when the next crawl opens. A changed article
+    already has a cluster_id, so it is clustered at once (with the batch waiting before it).
     """
 
-    def __init__(self, crawler: Crawler, db_path: str) -> None:
+    def __init__(self, crawler: Crawler, db_path: str, batch: int = CLUSTER_BATCH) -> None:
         self.crawler = crawler
         self.db_path = db_path
+        self.batch = batch
+        self.pending: list[tuple[int, dict[str, Any] | None]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ClusterPipeline:
@@ -75,9 +83,11 @@ class ClusterPipeline:
 
     def open_spider(self) -> None:
         self.db = open_archive(self.db_path)
+        tune_for_clustering(self.db)
         ensure_clusters(self.db)
 
     def close_spider(self) -> None:
+        self.flush()
         self.db.close()
 
     def process_item(self, item: Any) -> Any:
@@ -85,8 +95,18 @@ class ClusterPipeline:
             return item
         if item.outcome not in ("new", "updated"):
             return item
-        result = assign_cluster(self.db, item.article_id, item.record)
-        if result.matches:
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("archive/near_duplicates")
+        self.pending.append((item.article_id, item.record))
+        if item.outcome == "updated" or len(self.pending) >= self.batch:
+            self.flush()
         return item
+
+    def flush(self) -> None:
+        """Cluster the waiting articles in one transaction."""
+        if not self.pending:
+            return
+        results = assign_clusters(self.db, self.pending)
+        self.pending = []
+        matched = sum(1 for result in results if result.matches)
+        if matched:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("archive/near_duplicates", matched)

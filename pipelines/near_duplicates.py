@@ -5,9 +5,9 @@ truncated body, so texts are compared as sets of shingles (character 5-grams for
 otherwise) with boilerplate lines removed. MinHash (datasketch) with banded LSH finds the few stored
 articles worth comparing; each is then verified on its real shingle sets, so LSH only has to be sensitive.
 
-The LSH index is one SQLite row per (band bucket, article): a lookup is one indexed query over ``BANDS``
-buckets, whatever the size of the archive, and it survives restarts. ``rebuild_lsh_index`` rebuilds it
-from ``articles`` (the index is derived data).
+The LSH index is one SQLite row per (band bucket, article) in a WITHOUT ROWID table keyed by both: a
+lookup is one query over ``BANDS`` buckets of one b-tree, whatever the size of the archive, and it survives
+restarts. ``rebuild_lsh_index`` rebuilds it from ``articles`` (the index is derived data).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -26,6 +27,7 @@ import sqlite_utils
 from datasketch import MinHash
 
 from pipelines.records import site_of
+from pipelines.schema import DEDUP_LSH_SQL
 
 BANDS, ROWS = 42, 3  # pairs of Jaccard 0.3 become candidates with p ~ 0.68, of 0.5 ~ 0.995, of 0.05 ~ 0.005
 NUM_PERM = BANDS * ROWS
@@ -42,7 +44,15 @@ MIN_OVERLAP = 25
 MERGE_COVERAGE = 0.5
 TOP_CANDIDATES = 20  # candidates verified per article, most shared buckets first: bounds the work
 BOILERPLATE_STORIES = 3  # a line seen in this many different stories of one site is that site's template
-INDEX_SIGNATURE = f"minhash-affine32-crc32/{BANDS}x{ROWS}/c{CHAR_SHINGLE}/w{WORD_SHINGLE}/v1"
+# The parameters and the table layout: a change of either rebuilds the index from the articles.
+INDEX_SIGNATURE = (
+    f"minhash-affine32-crc32/{BANDS}x{ROWS}/c{CHAR_SHINGLE}/w{WORD_SHINGLE}/pk-bucket-article/v2"
+)
+# Page cache of a clustering connection: the LSH b-tree takes ~2 KB per article (42 rows and their
+# article_id index entries), inserted at random places; pages that miss the cache are read from the OS
+# through the memory map rather than by a system call each.
+CLUSTER_CACHE_KB = 256 * 1024
+CLUSTER_MMAP_BYTES = 4 << 30
 
 LSH_TABLE = "dedup_lsh"
 LINES_TABLE = "dedup_lines"
@@ -221,11 +231,54 @@ def article_site(row: Mapping[str, Any]) -> str:
 # --- the persisted LSH index -----------------------------------------------------------------------------
 
 
-def index_buckets(db: sqlite_utils.Database, article_id: int, buckets: Sequence[int]) -> None:
-    """Replace the article's LSH rows (a new version's text replaces the old one's buckets)."""
-    db.execute(f"delete from [{LSH_TABLE}] where article_id = ?", [article_id])
+def ensure_lsh_table(db: sqlite_utils.Database) -> bool:
+    """Create the LSH table in its current layout. An older layout (a rowid table with an ``id`` column and
+    two indexes) is dropped and its signature forgotten: returns True then, and the index must be rebuilt
+    (``ensure_clusters`` does it)."""
+    row = db.execute(
+        "select sql from sqlite_master where type = 'table' and name = ?", [LSH_TABLE]
+    ).fetchone()
+    if row is not None and "WITHOUT ROWID" in str(row[0]).upper():
+        return False
+    with db.conn:
+        if row is not None:
+            db.execute(f"drop table [{LSH_TABLE}]")
+            db.execute(f"delete from [{STATE_TABLE}] where key = 'index_signature'")
+        for sql in DEDUP_LSH_SQL:
+            db.execute(sql)
+    return row is not None
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """One explicit transaction: sqlite-utils commits every write ``db.execute`` makes outside one, which
+    would make each counted line and cluster update a commit of its own."""
+    if db.conn.in_transaction:
+        yield
+        return
+    db.conn.execute("BEGIN")
+    with db.conn:  # commits, or rolls back on an exception
+        yield
+
+
+def tune_for_clustering(db: sqlite_utils.Database) -> None:
+    """A larger page cache and a memory map for the connection that clusters (see CLUSTER_CACHE_KB)."""
+    db.execute(f"PRAGMA cache_size = -{CLUSTER_CACHE_KB}")
+    if db.conn.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+        db.execute(f"PRAGMA mmap_size = {CLUSTER_MMAP_BYTES}")
+
+
+def index_buckets(
+    db: sqlite_utils.Database, article_id: int, buckets: Sequence[int], *, known: bool = True
+) -> None:
+    """Replace the article's LSH rows (a new version's text replaces the old one's buckets).
+
+    ``known=False`` says the article has no rows yet (first clustering, or a rebuild): no delete then."""
+    if known:
+        db.execute(f"delete from [{LSH_TABLE}] where article_id = ?", [article_id])
     db.conn.executemany(
-        f"insert into [{LSH_TABLE}] (bucket, article_id) values (?, ?)", [(b, article_id) for b in buckets]
+        f"insert or ignore into [{LSH_TABLE}] (bucket, article_id) values (?, ?)",
+        [(b, article_id) for b in buckets],
     )
 
 
@@ -292,7 +345,8 @@ def rebuild_lsh_index(db: sqlite_utils.Database) -> int:
     """
     count = 0
     counted_clusters: set[int] = set()
-    with db.conn:
+    ensure_lsh_table(db)
+    with transaction(db):
         db.execute(f"delete from [{LSH_TABLE}]")
         db.execute(f"delete from [{LINES_TABLE}]")
         rows = db.query(
@@ -303,7 +357,7 @@ def rebuild_lsh_index(db: sqlite_utils.Database) -> int:
             if cluster not in counted_clusters:
                 counted_clusters.add(cluster)
                 count_story_lines(db, article_site(row), row["text"] or "")
-            index_buckets(db, row["id"], article_fingerprint(db, row).buckets)
+            index_buckets(db, row["id"], article_fingerprint(db, row).buckets, known=False)
             count += 1
         set_state(db, "index_signature", INDEX_SIGNATURE)
     return count

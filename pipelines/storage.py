@@ -20,6 +20,7 @@ import sqlite_utils
 from pipelines.records import CONTENT_FIELDS
 from pipelines.schema import FTS_TABLE
 from pipelines.search_text import index_text
+from pipelines.sources import Source
 
 Outcome = Literal["new", "updated", "unchanged", "duplicate"]
 _JSON_FIELDS = ("authors", "contributors", "tags", "categories", "images")
@@ -130,6 +131,36 @@ def ensure_source(db: sqlite_utils.Database, key: str, **fields: Any) -> None:
         )
 
 
+def save_source(db: sqlite_utils.Database, source: Source) -> None:
+    """Record a declared source (from sources.toml), and give its articles the source's region."""
+    row = db.execute("select added from sources where key = ?", [source.key]).fetchone()
+    with db.conn:
+        db.table("sources").upsert(
+            {
+                "key": source.key,
+                "name": source.name,
+                "region": source.region,
+                "language": source.language,
+                "timezone": source.timezone,
+                "homepage": source.start_urls[0] if source.start_urls else None,
+                "kind": "site",
+                "config": json.dumps(source.as_config(), ensure_ascii=False),
+                "added": row[0] if row else now_iso(),
+            },
+            pk="key",
+        )
+        if source.region:
+            db.execute(
+                "update articles set region = ? where source = ? and region is null",
+                [source.region, source.key],
+            )
+
+
+def _source_region(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute("select region from sources where key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
 def _index(db: sqlite_utils.Database, article_id: int, title: str | None, text: str) -> None:
     db.execute(f"delete from [{FTS_TABLE}] where rowid = ?", [article_id])
     db.execute(
@@ -164,6 +195,8 @@ def save_article(
     values.update(run_id=run_id, capture_id=capture_id)
     with db.conn:
         ensure_source(db, values["source"], kind="local" if values["source"] == "seeds" else "site")
+        if not values.get("region"):
+            values["region"] = _source_region(db, values["source"])
         article_id = find_article_by_keys(db, keys)
         if article_id is None:
             identity = values.get("canonical_url") or values.get("url") or values["content_hash"]

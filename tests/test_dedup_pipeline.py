@@ -72,6 +72,7 @@ def test_near_duplicate_is_kept_and_clustered(pipelines, make_record) -> None:
     )
     second = stored(cluster, dedup.process_item(item_for(repost)))
     assert second.article_id != first.article_id
+    cluster.flush()  # new articles are clustered in batches
     assert cluster.db["articles"].get(second.article_id)["cluster_id"] == first.article_id
     assert crawler.stats.get_value("archive/near_duplicates") == 1
 
@@ -84,3 +85,50 @@ def test_mobile_url_of_a_source_is_its_desktop_article(pipelines, make_record) -
     mobile = dedup.process_item(item_for(make_record(TEXT, url="https://m.example.cn/1.html?from=wx")))
     assert mobile.record["keys"][0] == "https://www.example.cn/1.html"
     assert stored(cluster, mobile).article_id == first.article_id
+
+
+def test_new_articles_are_clustered_in_batches_and_caught_up_after_a_crash(tmp_path, make_record) -> None:
+    crawler = get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db")})
+    crawler.spider = SimpleNamespace(source=None)
+    crawler.stats.open_spider()
+    cluster = ClusterPipeline(crawler, str(tmp_path / "a.db"), batch=3)
+    cluster.open_spider()
+    texts = [
+        TEXT,
+        TEXT.replace("，", ","),
+        TEXT + "\n（完）",
+        TEXT.replace("会议", "大会"),
+        TEXT + "\n编辑：李",
+    ]
+    items = []
+    commits: list[str] = []
+    for n, text in enumerate(texts):
+        item = item_for(make_record(text, url=f"https://s{n}.example.cn/1.html"))
+        result = save_article(cluster.db, item.record)
+        item.article_id, item.outcome = result.article_id, result.outcome
+        cluster.db.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+        items.append(cluster.process_item(item))
+        cluster.db.conn.set_trace_callback(None)
+    assert len(commits) == 1  # the first three in one transaction, the last two waiting
+    ids = [item.article_id for item in items]
+    clustered = {i: cluster.db["articles"].get(i)["cluster_id"] for i in ids}
+    assert [clustered[i] is not None for i in ids] == [True, True, True, False, False]
+    assert crawler.stats.get_value("archive/near_duplicates") == 2
+    cluster.db.close()  # the process dies: the waiting batch is never clustered
+
+    reopened = ClusterPipeline(crawler, str(tmp_path / "a.db"), batch=3)
+    reopened.open_spider()  # ensure_clusters catches up
+    after = {i: reopened.db["articles"].get(i)["cluster_id"] for i in ids}
+    assert set(after.values()) == {ids[0]}
+    assert reopened.db.execute("select count(*) from dedup_lsh").fetchone()[0] == 5 * 42
+    reopened.close_spider()
+
+
+def test_a_changed_article_is_clustered_at_once(pipelines, make_record) -> None:
+    cluster = pipelines[2]
+    first = stored(cluster, item_for(make_record(TEXT, url="https://www.example.cn/1.html")))
+    assert cluster.db["articles"].get(first.article_id)["cluster_id"] is None  # waiting for its batch
+    changed = stored(cluster, item_for(make_record(TEXT + "\n（完）", url="https://www.example.cn/1.html")))
+    assert changed.outcome == "updated"
+    assert cluster.db["articles"].get(first.article_id)["cluster_id"] == first.article_id
+    assert cluster.pending == []

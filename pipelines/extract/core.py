@@ -19,9 +19,10 @@ from .bylines import Credits, _names, header_credits
 from .chinese import clean_chinese_body, is_chinese_text
 from .dates import find_date_in_text, format_datetime, parse_datetime_text, zone
 from .decode import decode_html
-from .furniture import strip_image_urls
+from .furniture import is_furniture, strip_image_urls
 from .images import absolute, is_tiny
 from .pagemeta import MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta, read_page_meta
+from .threads import Thread, find_thread, thread_lines_covered
 from .titles import headline_in_title, split_title, strip_site_name
 
 __all__ = [
@@ -147,6 +148,9 @@ def try_extract(
         raise NotAnArticle("no body text found")
 
     raw_lines = [line.strip() for line in (doc.text or "").split("\n")]
+    thread = _thread_body(tree, page, raw_lines)
+    if thread is not None:
+        raw_lines = thread[0]
     html_lang = _lang_code(page.html_lang) or _lang_code(
         page.meta.get("content-language") or page.meta.get("og:locale")
     )
@@ -172,7 +176,8 @@ def try_extract(
         cleaned = clean_chinese_body(
             raw_lines, titles=[base_title, parts.title, page.title or "", page.h1 or ""]
         )
-        lines = _drop_appended_feed(tree, cleaned.lines, page)
+        # A thread's posts are repeated blocks by design; the feed cut would stop at the second.
+        lines = cleaned.lines if thread is not None else _drop_appended_feed(tree, cleaned.lines, page)
         credits, original_title, meta_lines = cleaned.credits, cleaned.original_title, cleaned.meta_lines
         # The info line under the headline ("2023年06月18日 来源：示例日报 作者：李晓明") is often
         # outside the extracted body; read source and credits from it too.
@@ -204,7 +209,15 @@ def try_extract(
         {site_name, og_site, credits.source_outlet},
         jsonld,
     )
+    if thread is not None and thread[1].author and not jsonld and thread[0][:1] == thread[1].lines[:1]:
+        # Why: a thread's author is its first post's poster (when the body opens with that post,
+        # not with a question); page meta names the forum software.
+        authors = _unique([thread[1].author, *[a for a in authors if a not in _split_list(doc.author)]])
+        if not any(c["name"] == thread[1].author for c in contributors):
+            contributors.insert(0, {"name": thread[1].author, "role": "author"})
     editor = next((c["name"] for c in contributors if c["role"] == "editor"), None)
+    if thread is not None and thread[1].time:
+        meta_lines.insert(0, thread[1].time)  # the first post's time before reply dates in the body
     published = _published(doc, page, chinese, tz_name, fetched_at, meta_lines)
     modified_raw = page.first(MODIFIED_KEYS) or _jsonld_str(page, "dateModified")
     modified = (
@@ -245,6 +258,48 @@ def try_extract(
         canonical_url=canonical_url,
         encoding=encoding,
     )
+
+
+THREAD_LEAD_CHARS = 200
+THREAD_COVERED = 0.8
+
+
+def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str], Thread] | None:
+    """The body as a thread's posts, when the page's main content is a thread.
+
+    Why: article extraction keeps one post (or the footer) of a forum, Q&A or comment page;
+    switch when the extracted text misses most posts, the thread is not placed before
+    the headline (a teaser list), and no article-like text precedes it (a news story with
+    comments below keeps its story).  Extracted text before the thread (a question) is kept
+    as its lead; text after it is page furniture.
+    """
+    thread = find_thread(tree)
+    if thread is None:
+        return None
+    order = {el: i for i, el in enumerate(tree.iter())}
+    start = order.get(thread.first, 0)
+    last = thread.elements[-1]
+    end = max((order.get(el, 0) for el in last.iter()), default=start)
+    headline = page.h1_element
+    if headline is not None and order.get(headline, 0) > end:
+        return None
+    inside = {id(el) for post in thread.elements for el in post.iter()}
+    lead: list[str] = []
+    trailing = 0
+    for line, source in zip(lines, _line_sources(tree, lines), strict=True):
+        if source is None or id(source) in inside:
+            continue
+        if order.get(source, end) < start:
+            lead.append(line)
+        elif not is_furniture(line):
+            trailing += len(line)
+    longest = max(sum(len(line) for line in post) for post in thread.posts)
+    # An article-like block (more text than any post) before or after the posts is the story.
+    if max(sum(len(line) for line in lead), trailing) > max(THREAD_LEAD_CHARS, longest):
+        return None
+    if thread_lines_covered(thread, "\n".join(lines)) >= THREAD_COVERED:
+        return lines, thread  # the article text already holds the posts
+    return [*lead, *thread.lines], thread
 
 
 def _trafilatura(tree: Any, url: str | None, precise: bool) -> Document | None:

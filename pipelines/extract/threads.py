@@ -1,0 +1,260 @@
+"""Threads: pages whose main content is a sequence of repeated post blocks.
+
+Forums (Discuz ``table#pidN``, phpBB, Flarum, Discourse), Q&A answers and comment pages
+repeat one block per post: siblings with the same tag/class signature, each holding an
+author, a time and a content block.  Article extractors keep one of them (or the footer);
+here the posts are found from structure alone and their contents returned in order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Thread", "find_thread", "thread_lines_covered"]
+
+# A post's time: absolute dates, "5-18 19:27", relative ages ("3天前", "1 月前", "2 days ago").
+_TIME = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}[-/月]\d{1,2}日?\s+\d{1,2}[:：]\d{2}"
+    r"|\d+\s*(?:秒|分钟|小时|天|周|个?月|年)前|昨天\s*\d|前天\s*\d|刚刚"
+    r"|\b\d+\s*(?:seconds?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\s+ago\b"
+    r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}",
+    re.I,
+)
+_MAY_BE_TIME = re.compile(r"[0-9刚]")
+# Containers a post can be; inline elements never are.
+_POST_TAGS = frozenset({"div", "li", "article", "section", "table", "tr", "tbody", "dl", "dd"})
+_SKIP = frozenset({"script", "style", "noscript", "template", "textarea", "select", "button", "svg"})
+_BLOCK = frozenset(
+    {"p", "div", "li", "br", "tr", "td", "th", "dd", "dt", "dl", "ul", "ol", "table", "tbody",
+     "blockquote", "pre", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "header",
+     "footer", "figure", "figcaption"}
+)  # fmt: skip
+_USER_CLASS = re.compile(r"user|author|name|nick|poster|member|avatar", re.I)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_DIGITS = re.compile(r"\d+")
+# A line that is only a post's time or number ("2020年2月9日 17:33", "#3", "5楼") is post chrome.
+_CHROME_LINE = re.compile(r"[\d\s:：/.,#|·-]|[年月日楼]|发表于|发布于|posted|on|at|am|pm", re.I)
+MIN_POSTS = 2
+MAX_NAME = 16
+# Names are short and carry no sentence punctuation; a teaser list's "author" link is a headline.
+_NOT_NAME = re.compile(r"[，。：:！!？?“”《》、|｜]")
+MIN_THREAD_CHARS = 30
+
+
+@dataclass
+class Thread:
+    posts: list[list[str]]  # content lines of each post, in page order
+    first: Any  # the first post element
+    container: Any  # the posts' common parent
+    author: str | None = None  # the first post's author
+    time: str | None = None  # the first post's time text
+    elements: list[Any] = field(default_factory=list)
+
+    @property
+    def lines(self) -> list[str]:
+        return [line for post in self.posts for line in post]
+
+    @property
+    def chars(self) -> int:
+        return sum(len(line) for line in self.lines)
+
+
+def _signature(el: Any) -> str:
+    """tag.class#id with digits blanked; an id counts only when numbered (post_123, pid123)."""
+    ident, cls = el.get("id"), el.get("class")
+    blanked = _DIGITS.sub("#", ident) if ident else ""
+    return f"{el.tag}.{_DIGITS.sub('#', cls) if cls else ''}#{blanked if blanked != ident else ''}"
+
+
+def _hidden(el: Any) -> bool:
+    return el.tag in _SKIP or bool(_HIDDEN.search(el.get("style") or "")) or el.get("hidden") is not None
+
+
+def _plain_size(el: Any) -> int:
+    """Characters (no spaces) an element holds itself outside links: links are names and buttons."""
+    if el.tag == "a":
+        return 0
+    pieces = [el.text or "", *(child.tail or "" for child in el)]
+    return sum(len("".join(piece.split())) for piece in pieces)
+
+
+def block_text(el: Any) -> list[str]:
+    """Visible text of ``el`` as lines, broken at block elements and <br>."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if not isinstance(node.tag, str) or _hidden(node):
+            return
+        block = node.tag in _BLOCK
+        if block:
+            parts.append("\n")
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append("\n")
+
+    walk(el)
+    return [" ".join(line.split()) for line in "".join(parts).split("\n") if line.strip()]
+
+
+@dataclass
+class _Post:
+    el: Any
+    sizes: Counter[tuple[str, ...]] = field(default_factory=Counter)  # path -> non-link chars
+    elements: dict[tuple[str, ...], list[Any]] = field(default_factory=dict)
+    time_path: tuple[str, ...] | None = None
+    time_text: str | None = None
+    names: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+
+
+def _read_post(post: Any) -> _Post:
+    """One walk over a post: non-link text per relative path, its first time, name candidates."""
+    info = _Post(post)
+    paths: dict[Any, tuple[str, ...]] = {post: ()}
+    hidden: set[Any] = set()
+    for el in post.iterdescendants():
+        if not isinstance(el.tag, str):
+            continue
+        parent = el.getparent()
+        if parent in hidden or _hidden(el):
+            hidden.add(el)
+            continue
+        path = paths[parent] + (_signature(el),)
+        paths[el] = path
+        info.elements.setdefault(path, []).append(el)
+        size = _plain_size(el)
+        if size:
+            for end in range(1, len(path) + 1):
+                info.sizes[path[:end]] += size
+        text = " ".join((el.text or "").split())
+        if info.time_path is None:
+            stamp = el.get("datetime") if el.tag == "time" else None
+            if stamp or (text and len(text) <= 60 and _TIME.search(text)):
+                info.time_path, info.time_text = path, stamp or text
+                continue
+        named = el.tag == "a" or _USER_CLASS.search(el.get("class") or "")
+        if named and text and len(text) <= MAX_NAME and not _TIME.search(text) and not _NOT_NAME.search(text):
+            info.names.append((path, text))
+    return info
+
+
+def _chrome(line: str) -> bool:
+    return bool(_TIME.search(line) or re.fullmatch(r"#\d+|\d+\s*楼", line)) and not _CHROME_LINE.sub("", line)
+
+
+def _is_prefix(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    return long[: len(short)] == short
+
+
+def _analyse(members: list[Any]) -> Thread | None:
+    posts = [_read_post(m) for m in members]
+    timed = [p for p in posts if p.time_path is not None]
+    if len(timed) < MIN_POSTS or 2 * len(timed) < len(posts):
+        return None
+    quorum = max(MIN_POSTS, (len(posts) + 1) // 2)
+    totals: Counter[tuple[str, ...]] = Counter()
+    present: Counter[tuple[str, ...]] = Counter()
+    holds_time: Counter[tuple[str, ...]] = Counter()
+    for p in posts:
+        totals.update(p.sizes)
+        present.update(p.elements.keys())
+        if p.time_path is not None:
+            holds_time.update(p.time_path[:end] for end in range(1, len(p.time_path) + 1))
+    # The content slot: the path present in most posts that holds the most non-link text and
+    # not the post's time (so not the header or the whole post); then its deepest descendant
+    # keeping nearly all of that text (drops the reply/report buttons around it).
+    slots = [
+        path for path, n in present.items()
+        if n >= quorum and 2 * holds_time[path] < len(timed) and totals[path] > 0
+    ]  # fmt: skip
+    if not slots:
+        return None
+    best = max(slots, key=lambda path: (totals[path], -len(path)))
+    deeper = [p for p in slots if _is_prefix(best, p) and totals[p] >= 0.9 * totals[best]]
+    content = max(deeper, key=len)
+    if totals[content] < MIN_THREAD_CHARS:
+        return None
+    # The author: a short name (link or user/author class) outside the content, in most posts.
+    name_paths: Counter[tuple[str, ...]] = Counter()
+    for p in posts:
+        name_paths.update({path for path, _ in p.names if not _is_prefix(content, path)})
+    author_path = next(
+        (path for path, _ in posts[0].names if name_paths[path] >= quorum and not _is_prefix(content, path)),
+        None,
+    )
+    if author_path is None:
+        return None
+    # Why: teaser lists repeat a headline link per item; posts link short names and buttons.
+    headlined = sum(
+        any(
+            len("".join(a.text_content().split())) > 2 * MAX_NAME
+            for path, els in p.elements.items()
+            if not _is_prefix(content, path)
+            for a in els
+            if a.tag == "a"
+        )
+        for p in posts
+    )
+    if headlined >= quorum:
+        return None
+    bodies = []
+    for p in posts:
+        lines = [line for el in p.elements.get(content, []) for line in block_text(el) if not _chrome(line)]
+        if lines:
+            bodies.append(lines)
+    if len(bodies) < MIN_POSTS:
+        return None
+    first = posts[0]
+    author = next((text for path, text in first.names if path == author_path), None)
+    return Thread(
+        posts=bodies,
+        first=first.el,
+        container=first.el.getparent(),
+        author=author,
+        time=first.time_text,
+        elements=[p.el for p in posts],
+    )
+
+
+def find_thread(tree: Any) -> Thread | None:
+    """The page's thread: the sibling group of same-signature blocks with the most post text.
+
+    One pass groups elements by (parent, signature) and marks the ancestors of time-like
+    texts; only groups with at least two timed members are analysed further.
+    """
+    groups: dict[tuple[int, str], list[Any]] = {}
+    timed: set[Any] = set()  # elements holding a time somewhere below them
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        text = el.text
+        # Cheap digit/"刚刚" check first: the time pattern is the costly part of the pass.
+        if text and len(text) <= 80 and _MAY_BE_TIME.search(text) and el not in timed and _TIME.search(text):
+            timed.add(el)
+            timed.update(el.iterancestors())
+        if el.tag in _POST_TAGS:
+            parent = el.getparent()
+            if parent is not None:
+                groups.setdefault((id(parent), _signature(el)), []).append(el)
+    best: Thread | None = None
+    for members in groups.values():
+        if len(members) < MIN_POSTS or sum(m in timed for m in members) < MIN_POSTS:
+            continue
+        thread = _analyse(members)
+        if thread is not None and (best is None or thread.chars > best.chars):
+            best = thread
+    return best
+
+
+def thread_lines_covered(thread: Thread, text: str) -> float:
+    """Share of the thread's posts whose opening already appears in ``text``."""
+    squeezed = "".join(text.split())
+    found = sum(bool(post) and "".join(post[0].split())[:16] in squeezed for post in thread.posts)
+    return found / len(thread.posts)
