@@ -43,6 +43,10 @@ MIN_OVERLAP = 25
 # every pair of the two stories, a wrong join only the article's own pairs.
 MERGE_COVERAGE = 0.5
 TOP_CANDIDATES = 20  # candidates verified per article, most shared buckets first: bounds the work
+# Rows read per bucket at most. A bucket of template text (a topic's stock sentence) gains articles as the
+# archive grows; reading all of it would make a lookup grow with the archive. Rows are keyed by article id
+# (a hash), so the first BUCKET_SAMPLE are a fair sample: a large story's copies still show up in it.
+BUCKET_SAMPLE = 32
 BOILERPLATE_STORIES = 3  # a line seen in this many different stories of one site is that site's template
 # The parameters and the table layout: a change of either rebuilds the index from the articles.
 INDEX_SIGNATURE = (
@@ -288,13 +292,12 @@ def lsh_candidates(
     """Stored articles sharing at least one bucket, most shared buckets first, at most TOP_CANDIDATES."""
     if not buckets:
         return []
-    marks = ",".join("?" * len(buckets))
-    rows = db.execute(
-        f"select article_id, count(*) as hits from [{LSH_TABLE}] where bucket in ({marks}) "
-        "and article_id != ? group by article_id order by hits desc, article_id limit ?",
-        [*buckets, -1 if exclude is None else exclude, TOP_CANDIDATES],
-    ).fetchall()
-    return [int(row[0]) for row in rows]
+    one = f"select * from (select article_id from [{LSH_TABLE}] where bucket = ? limit {BUCKET_SAMPLE + 1})"
+    hits: dict[int, int] = {}
+    for (article_id,) in db.execute(" union all ".join([one] * len(buckets)), list(buckets)):
+        if article_id != exclude:
+            hits[article_id] = hits.get(article_id, 0) + 1
+    return sorted(hits, key=lambda a: (-hits[a], a))[:TOP_CANDIDATES]
 
 
 def article_fingerprint(db: sqlite_utils.Database, row: Mapping[str, Any]) -> Fingerprint:
