@@ -41,6 +41,11 @@ LIST_PATTERN = r"/(news|society)/list_\d+\.html$"
 GBK_DECLARATIONS = ("header", "meta", "none", "wrong-header")
 DISALLOWED_PREFIX = "/society/2024/01/01/"  # robots.txt forbids it; it holds an article page all the same
 DISALLOWED_ARTICLE = DISALLOWED_PREFIX + "art_77.html"
+# Article-looking links whose redirects try to take the crawler off the site or onto the local disk.
+ESCAPING_REDIRECTS = {
+    "/news/2024/01/02/art_801.html": "http://offsite.example.org/news/2024/01/02/art_1.html",
+    "/news/2024/01/02/art_802.html": "file:///etc/passwd",
+}
 OLD_PATH = "/news/2023/12/31/art_3.html"  # an article's old address, redirected (301) to its new one
 
 
@@ -228,6 +233,7 @@ class LocalNewsSite:
                         f'<li><a href="{DISALLOWED_ARTICLE}">内部稿件</a></li>'
                         '<li><a href="http://offsite.example.org/news/2024/01/01/art_1.html">外站链接</a></li>'
                     )
+                    items += "".join(f'<li><a href="{path}">转载</a></li>' for path in ESCAPING_REDIRECTS)
                 nav = (
                     f'<a href="/{channel}/list_{number + 1}.html">下一页</a>' if number < len(chunks) else ""
                 )
@@ -290,6 +296,8 @@ class LocalNewsSite:
             related = [self.articles[(index + k) % len(self.articles)] for k in (1, 2)]
             pages[article.path] = self._article_page(article, related)
         pages[OLD_PATH] = Page(301, b"", {"Location": f"{base_url}{self.redirected_article.path}"})
+        for path, target in ESCAPING_REDIRECTS.items():
+            pages[path] = Page(302, b"", {"Location": target})
         pages[DISALLOWED_ARTICLE] = Page(200, render_article_a(slow_or_secret(), []).encode("utf-8"), html)
         pages["/news/2024/01/01/art_404.html"] = Page(404, b"<html><body>not found</body></html>", html)
         pages["/news/2024/01/01/art_500.html"] = Page(500, b"<html><body>server error</body></html>", html)

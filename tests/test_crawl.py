@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from bench.local_site import DISALLOWED_ARTICLE, OLD_PATH, LocalNewsSite, serve_site, sources_toml
+from bench.local_site import (
+    ARTICLE_PATTERN,
+    DISALLOWED_ARTICLE,
+    ESCAPING_REDIRECTS,
+    OLD_PATH,
+    LocalNewsSite,
+    serve_site,
+    sources_toml,
+)
 
 FAST = [
     "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
@@ -53,6 +61,11 @@ def test_crawl_stores_every_article_and_fetches_nothing_it_must_not(run_cli, sit
     assert requested.count(site.tracked_article.path) == 1
     assert requested.count("/news/2024/01/01/art_500.html") == 4  # retried 3 times, then given up
 
+    # Redirects cannot pull the crawler off the site or onto the local disk.
+    for path in ESCAPING_REDIRECTS:
+        assert requested.count(path) == 1
+    assert not any("root:" in row["text"] for row in stored.values())
+
     # The redirect: both URLs lead to one article.
     (old,) = db.query("select article_id from article_keys where key = ?", [site.base_url + OLD_PATH])
     assert old["article_id"] == stored[site.redirected_article.path]["id"]
@@ -71,7 +84,8 @@ def test_crawl_stores_every_article_and_fetches_nothing_it_must_not(run_cli, sit
     assert errors["/news/2024/01/01/art_404.html"] == "HTTP 404"
     assert errors["/news/2024/01/01/art_500.html"] == "HTTP 500"
     assert "max size" in errors["/news/2024/01/01/art_9002.html"]  # the oversized page
-    assert run["failed"] == 3 and result.returncode == 1
+    assert errors["/news/2024/01/02/art_802.html"] == "HTTP 302: redirect to file:///etc/passwd not followed"
+    assert run["failed"] == 4 and result.returncode == 1
 
 
 def test_second_crawl_fetches_list_pages_but_no_known_article(run_cli, site, tmp_path: Path) -> None:
@@ -167,3 +181,31 @@ def test_a_site_that_only_errors_is_a_failed_crawl(run_cli, site, tmp_path: Path
     db = sqlite_utils.Database(tmp_path / "a.db")
     run = next(db.query("select * from crawl_runs order by id desc limit 1"))
     assert run["failed"] >= 1 and run["new"] == 0
+
+
+def test_scrapy_crawl_news_does_the_same(repo_root: Path, site, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "source=testsite",
+               "-a", f"sources={tmp_path / 'sources.toml'}", "-s", f"ARCHIVE_DB={tmp_path / 'a.db'}",
+               "-s", "LOG_LEVEL=WARNING", *FAST]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(repo_root)}
+    result = subprocess.run(command, cwd=repo_root, env=env, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    assert db["articles"].count == len(site.articles) + 1
+    assert next(db.query("select source, kind from crawl_runs"))["source"] == "testsite"
+
+
+def test_a_site_without_a_definition_is_crawled_within_its_host(run_cli, site, tmp_path: Path) -> None:
+    result = run_cli(
+        "crawl", "--start-url", f"{site.base_url}/news/list_1.html", "--allow", r"/news/list_\d+\.html$",
+        "--article", ARTICLE_PATTERN, "--db", "b.db", *FAST, cwd=tmp_path,
+    )  # fmt: skip
+    db = sqlite_utils.Database(tmp_path / "b.db")
+    urls = {row["url"].removeprefix(site.base_url) for row in db["articles"].rows}
+    news = {a.path for a in site.articles if a.channel == "news"} - {site.articles[-1].path}
+    assert news <= urls, result.stderr
+    assert next(db.query("select source from crawl_runs"))["source"] == "127-0-0-1"

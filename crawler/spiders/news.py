@@ -138,7 +138,12 @@ class NewsSpider(CrawlSpider):
         request = failure.request
         reason = failure.getErrorMessage() or failure.type.__name__
         if failure.check(HttpError):
-            reason = f"HTTP {failure.value.response.status}"
+            response = failure.value.response
+            reason = f"HTTP {response.status}"
+            location = response.headers.get("Location")
+            if 300 <= response.status < 400 and location:
+                # Scrapy refuses redirects to other schemes (file:, ftp:); say where it tried to go.
+                reason += f": redirect to {location.decode('latin-1')} not followed"
         report_failure(self.crawler, request.url, reason, stage="fetch")
 
     async def start(self) -> AsyncIterator[Any]:
