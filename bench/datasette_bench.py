@@ -362,6 +362,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.rebuild or not args.db.exists():
         build(args.db, args.articles)
+    # As `newsarchive serve` does before serving: bring the archive to the current schema (new indexes).
+    shape_db = sqlite_utils.Database(args.db)
+    ensure_db_shape(shape_db)
+    shape_db.close()
     count = sqlite_utils.Database(args.db).execute("select count(*) from articles").fetchone()[0]
     print(f"datasette bench: {count} articles, {args.rounds} requests per page")
     for label, median, p95 in asyncio.run(measure(args.db, args.rounds)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import re
 from typing import Any
 
@@ -22,12 +23,20 @@ def table_metadata() -> dict[str, Any]:
         return dict(yaml.safe_load(fp) or {})
 
 
+@functools.cache
+def _tables_json() -> str:
+    return json.dumps(table_metadata(), ensure_ascii=False)
+
+
 def metadata_for(database_names: list[str]) -> dict[str, Any]:
-    """Datasette metadata giving each named database the archive's table metadata."""
-    tables = table_metadata()
+    """Datasette metadata giving each named database the archive's table metadata.
+
+    Datasette asks for it dozens of times per page and may merge into what it is given, so each call gets
+    fresh objects: parsed from JSON, several times faster than ``copy.deepcopy`` of the same tables.
+    """
     return {
         "databases": {
-            name: {"tables": copy.deepcopy(tables)}
+            name: {"tables": json.loads(_tables_json())}
             for name in database_names
             if name not in INTERNAL_DATABASES
         }

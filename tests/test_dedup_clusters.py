@@ -186,3 +186,17 @@ def test_clustering_several_articles_is_one_transaction(db, make_record) -> None
     assert statements.count("COMMIT") == 1
     assert [r.cluster_id for r in results] == [ids[0]] * 3  # each sees the ones before it
     assert db["story_clusters"].get(ids[0])["size"] == 3
+
+
+def test_a_failing_batch_leaves_its_articles_for_the_catch_up(db, make_record) -> None:
+    import pytest
+
+    from pipelines.clusters import assign_clusters
+
+    first = save_article(db, make_record(STORY, url="https://a.example.cn/1.html")).article_id
+    with pytest.raises(KeyError):
+        assign_clusters(db, [(first, None), (12345, None)])  # the second was never stored
+    assert db["articles"].get(first)["cluster_id"] is None
+    assert db.execute(f"select count(*) from [{nd.LSH_TABLE}]").fetchone()[0] == 0
+    assert ensure_clusters(db) == 1
+    assert db["articles"].get(first)["cluster_id"] == first

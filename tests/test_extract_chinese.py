@@ -165,3 +165,12 @@ def test_relative_date_needs_fetched_at() -> None:
     assert naive is not None and naive.published == "2024-07-01T18:00:00+08:00"
     undated = extract_article(RELATIVE)
     assert undated is not None and undated.published is None
+
+
+def test_caption_printed_twice_before_the_body_is_dropped() -> None:
+    from pipelines.extract.chinese import clean_chinese_body
+
+    caption = "《城市访谈》之《老街新貌》5月20日起电视频道22:00播出"
+    body = "本报讯 以镜头之名，探寻老街的变化。5月20日起，栏目将推出系列访谈节目，讲述街坊们的故事。"
+    cleaned = clean_chinese_body([caption, caption + "收起", caption, body], titles=["老街新貌"])
+    assert cleaned.lines == [body]  # a player's caption (and its toggle) is not the story

@@ -73,3 +73,32 @@ def test_teaser_list_with_dates_is_no_thread() -> None:
     )
     tree = html.fromstring(f"<html><body><ul>{items}</ul></body></html>")
     assert find_thread(tree) is None  # its "names" are headlines, not user names
+
+
+def _posts(cls: str, count: int, extra: str = "") -> str:
+    return "".join(
+        f'<div class="{cls}" id="post-{i}"><a class="author" href="/u/{i}">user{i}</a>'
+        f"<span>2024-05-1{i} 10:0{i}</span>"
+        f'<div class="content">{extra}<p>This is post number {i}, with enough words to be a post.</p>'
+        f"</div></div>"
+        for i in range(count)
+    )
+
+
+def test_sidebar_activity_feed_is_no_thread() -> None:
+    from lxml import html
+
+    page = f"<html><body><main><p>Story text.</p></main><aside>{_posts('activity', 3)}</aside></body></html>"
+    assert find_thread(html.fromstring(page)) is None  # a sidebar feed is not the page's thread
+
+
+def test_chrome_repeated_in_posts_is_dropped() -> None:
+    from lxml import html
+
+    # The opener's badge on two of three posts is chrome; a line every post carries is content.
+    posts = _posts("post", 2, "<div>Topic starter</div><p>Thanks</p>") + _posts("post", 1, "<p>Thanks</p>")
+    page = f"<html><body><div>{posts}</div></body></html>"
+    thread = find_thread(html.fromstring(page))
+    assert thread is not None and len(thread.posts) == 3
+    assert "Topic starter" not in thread.lines and "Thanks" in thread.lines
+    assert thread.author == "user0" and thread.time == "2024-05-10 10:00"
