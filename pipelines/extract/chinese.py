@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .bylines import Credits, names_only, parse_credits, strip_byline
@@ -73,9 +74,16 @@ def _is_meta_line(line: str) -> bool:
     return not re.sub(r"[\s:：/|,，;；()（）\-]", "", rest)
 
 
+_TOGGLE = re.compile(r"\s*(?:收起|展开|展开全文)$")
+_CAPTION_CHARS = 80
+
+
 def clean_chinese_body(lines: list[str], *, titles: list[str]) -> CleanBody:
     result = CleanBody([])
     title_keys = {_norm(t) for t in titles if t}
+    # Why: before the body starts, a line printed twice (a video/summary caption, once more
+    # with its "收起" toggle) is a player or teaser block's caption, not the article's text.
+    lead_counts = Counter(_norm(_TOGGLE.sub("", x.strip())) for x in lines if x.strip())
     out: list[str] = []
     n = len(lines)
     for index, raw in enumerate(lines):
@@ -86,6 +94,8 @@ def clean_chinese_body(lines: list[str], *, titles: list[str]) -> CleanBody:
             continue
         # The headline repeated as the first paragraph is not body text.
         if not out and _norm(line) in title_keys:
+            continue
+        if not out and len(line) <= _CAPTION_CHARS and lead_counts[_norm(_TOGGLE.sub("", line))] >= 2:
             continue
         # "原标题：…" keeps the print headline of a reprint; metadata, not body.
         if _ORIGINAL_TITLE.match(line) and len(line) <= 120:

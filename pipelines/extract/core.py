@@ -5,14 +5,15 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import trafilatura
-from trafilatura.settings import Document, use_config
+from htmldate import find_date
+from trafilatura.settings import Document, set_date_params, use_config
 from trafilatura.utils import load_html
 
 from .bylines import Credits, _names, header_credits
@@ -137,13 +138,18 @@ def try_extract(
     precise = _looks_chinese(page)
     doc = _trafilatura(tree, url, precise)
     if precise and len(_text_of(doc)) < PRECISION_FALLBACK_CHARS:
-        balanced = _trafilatura(tree, url, False)
+        # Why without metadata: the page's metadata does not depend on the mode, and the
+        # precision run already read it; the second run only needs the body.
+        balanced = _trafilatura(tree, url, False, with_metadata=doc is None)
         kept, found = len(_text_of(doc)), len(_text_of(balanced))
         # Balanced wins when precision kept almost nothing, or when balanced is not much
         # longer (then the extra text is the short page's own); a far longer balanced
         # result is page chrome.
         if found > kept and (kept < PRECISION_FALLBACK_CHARS / 2 or found <= 4 * kept):
-            doc = balanced
+            if doc is not None and balanced is not None:
+                doc.text, doc.raw_text, doc.body = balanced.text, balanced.raw_text, balanced.body
+            else:
+                doc = balanced
     if not isinstance(doc, Document) or not _text_of(doc).strip():
         raise NotAnArticle("no body text found")
 
@@ -218,7 +224,9 @@ def try_extract(
     editor = next((c["name"] for c in contributors if c["role"] == "editor"), None)
     if thread is not None and thread[1].time:
         meta_lines.insert(0, thread[1].time)  # the first post's time before reply dates in the body
-    published = _published(doc, page, chinese, tz_name, fetched_at, meta_lines)
+    published = _published(
+        lambda: _htmldate(tree, doc.url or url), page, chinese, tz_name, fetched_at, meta_lines
+    )
     modified_raw = page.first(MODIFIED_KEYS) or _jsonld_str(page, "dateModified")
     modified = (
         format_datetime(parse_datetime_text(modified_raw, default_tz=tz_name, now=fetched_at))
@@ -283,11 +291,17 @@ def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str]
     headline = page.h1_element
     if headline is not None and order.get(headline, 0) > end:
         return None
-    inside = {id(el) for post in thread.elements for el in post.iter()}
+    # Elements, not id()s: lxml proxies are freed and their ids reused once unreferenced.
+    inside = {el for post in thread.elements for el in post.iter()}
     lead: list[str] = []
     trailing = 0
+    posted = "".join("".join(line.split()) for line in thread.lines)
+    held = missed = 0
     for line, source in zip(lines, _line_sources(tree, lines), strict=True):
-        if source is None or id(source) in inside:
+        if source is not None and source in inside:
+            held += len(line)
+            missed += len(line) * ("".join(line.split())[:16] not in posted)
+        if source is None or source in inside:
             continue
         if order.get(source, end) < start:
             lead.append(line)
@@ -295,19 +309,41 @@ def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str]
             trailing += len(line)
     longest = max(sum(len(line) for line in post) for post in thread.posts)
     # An article-like block (more text than any post) before or after the posts is the story.
-    if max(sum(len(line) for line in lead), trailing) > max(THREAD_LEAD_CHARS, longest):
+    outside = sum(len(line) for line in lead) + trailing
+    if max(outside - trailing, trailing) > max(THREAD_LEAD_CHARS, longest):
+        return None
+    # Why: a short group (replies nested under one comment) while most extracted text lies
+    # outside it is a side list, not the page's main content.
+    if outside > max(THREAD_LEAD_CHARS, thread.chars):
+        return None
+    # Why: when most text the extractor found inside the posts is missing from the posts as
+    # read, the content slot is wrong (e.g. nested replies picked over the comments themselves).
+    if 2 * missed > held:
         return None
     if thread_lines_covered(thread, "\n".join(lines)) >= THREAD_COVERED:
         return lines, thread  # the article text already holds the posts
     return [*lead, *thread.lines], thread
 
 
-def _trafilatura(tree: Any, url: str | None, precise: bool) -> Document | None:
+def _trafilatura(tree: Any, url: str | None, precise: bool, *, with_metadata: bool = True) -> Document | None:
     # trafilatura copies a tree it is given, so ours stays intact for the look-ups after it.
+    # Why fast date params: htmldate's extensive search (dateparser's locale matching) is the
+    # costliest part of the metadata pass, and its date is only the last resort after page
+    # metadata and the visible date line; ``_htmldate`` runs it when it is actually needed.
     doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, favor_precision=precise, config=_CONFIG
+        tree,
+        url=url,
+        with_metadata=with_metadata,
+        favor_precision=precise,
+        config=_CONFIG,
+        date_extraction_params=set_date_params(extensive=False),
     )
     return doc if isinstance(doc, Document) else None
+
+
+def _htmldate(tree: Any, url: str | None) -> str | None:
+    """htmldate's day with trafilatura's own default (extensive) parameters."""
+    return find_date(tree, **{**set_date_params(extensive=True), "url": url})
 
 
 def _text_of(doc: Document | None) -> str:
@@ -363,7 +399,12 @@ def _people(
 
 
 def _published(
-    doc: Any, page: PageMeta, chinese: bool, tz_name: str, fetched_at: datetime | None, meta_lines: list[str]
+    htmldate: Callable[[], str | None],
+    page: PageMeta,
+    chinese: bool,
+    tz_name: str,
+    fetched_at: datetime | None,
+    meta_lines: list[str],
 ) -> str | None:
     # 1. Structured metadata carries time and offset; prefer it.
     raw = page.first(PUBLISHED_KEYS) or _jsonld_str(page, "datePublished")
@@ -401,9 +442,7 @@ def _published(
                 if found is not None and age is not None and timedelta(0) <= age <= timedelta(days=400):
                     return format_datetime(found)
     # 3. htmldate's day (it also looks at the URL); a date without time stays a date.
-    if doc.date:
-        return str(doc.date)
-    return None
+    return htmldate() or None
 
 
 _SKIP_TEXT = {"script", "style", "noscript", "template"}
@@ -463,21 +502,9 @@ def _container(tree: Any, lines: list[str]) -> Any:
     probes = [line[:20] for line in lines if len(line) >= 12]
     if not probes:
         return None
-    wanted = [probes[0], probes[-1]]
-    found: list[Any] = [None, None]
-    # Walk text and tails lazily (no full text-node list): most pages end the search early.
-    for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT:
-            continue
-        for piece, owner in ((el.text, el), (el.tail, el.getparent())):
-            if not piece or owner is None:
-                continue
-            for i, probe in enumerate(wanted):
-                if found[i] is None and probe in piece:
-                    found[i] = owner
-        if found[0] is not None and found[1] is not None:
-            break
-    first, last = found
+    # Why xpath: libxml2 finds the few text nodes holding a probe; walking every element
+    # from Python cost more than the rest of this module together.
+    first, last = _text_owners(tree, probes[0], probes[-1])
     if first is None:
         return None
     if last is None:
@@ -491,6 +518,23 @@ def _container(tree: Any, lines: list[str]) -> Any:
     if el is not None and el.tag in ("p", "span", "strong", "b", "em", "font", "a", "li"):
         el = el.getparent()
     return el
+
+
+def _text_owners(tree: Any, first: str, last: str) -> tuple[Any, Any]:
+    """The elements whose text (or whose child's tail) first holds each probe, outside scripts."""
+    found: dict[str, Any] = {}
+    query = "//text()[contains(., $a) or contains(., $b)]"  # one libxml2 pass for both probes
+    for node in tree.xpath(query, a=first, b=last):
+        el = node.getparent()
+        if el is None or not isinstance(el.tag, str) or el.tag in _SKIP_TEXT:
+            continue
+        owner = el if node.is_text else el.getparent()
+        for probe in (first, last):
+            if owner is not None and probe not in found and probe in node:
+                found[probe] = owner
+        if len(found) == 2 or (first == last and found):
+            break
+    return found.get(first), found.get(last)
 
 
 def _images(tree: Any, lines: list[str], page: PageMeta, url: str | None) -> list[str]:

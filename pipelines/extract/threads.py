@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
+
 __all__ = ["Thread", "find_thread", "thread_lines_covered"]
 
 # A post's time: absolute dates, "5-18 19:27", relative ages ("3天前", "1 月前", "2 days ago").
@@ -20,6 +22,7 @@ _TIME = re.compile(
     r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}[-/月]\d{1,2}日?\s+\d{1,2}[:：]\d{2}"
     r"|\d+\s*(?:秒|分钟|小时|天|周|个?月|年)前|昨天\s*\d|前天\s*\d|刚刚"
     r"|\b\d+\s*(?:seconds?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\s+ago\b"
+    r"|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{4}\s+\d{1,2}:\d{2}"  # "08/05/2024 9:51 pm" (day or month first)
     r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}",
     re.I,
 )
@@ -211,6 +214,17 @@ def _analyse(members: list[Any]) -> Thread | None:
             bodies.append(lines)
     if len(bodies) < MIN_POSTS:
         return None
+    # Why: a short label printed in several but not all posts ("Topic starter" on the opener's
+    # replies) is post chrome inside the content slot; a line in every post is the slot's
+    # own template (a "此回复已被删除！" placeholder) and stays.
+    repeated = Counter(line for lines in bodies for line in set(lines))
+    chrome = {
+        line for line, n in repeated.items() if MIN_POSTS <= n < len(bodies) and len(line) <= MAX_NAME + 8
+    }
+    if chrome:
+        bodies = [kept for lines in bodies if (kept := [line for line in lines if line not in chrome])]
+        if len(bodies) < MIN_POSTS:
+            return None
     first = posts[0]
     author = next((text for path, text in first.names if path == author_path), None)
     return Thread(
@@ -223,34 +237,62 @@ def _analyse(members: list[Any]) -> Thread | None:
     )
 
 
+_ASIDE = ("aside", "nav", "footer")
+
+
 def find_thread(tree: Any) -> Thread | None:
     """The page's thread: the sibling group of same-signature blocks with the most post text.
 
-    One pass groups elements by (parent, signature) and marks the ancestors of time-like
-    texts; only groups with at least two timed members are analysed further.
+    Starts from time-like texts (few per page) and walks up their ancestors: a group is a
+    parent's post-tag children of one signature, and only groups with at least two timed
+    members are analysed further.  Why: computing a signature and a group entry for every
+    element was most of this function's cost.  Groups are keyed by the parent element itself,
+    not its id(): lxml frees unreferenced proxies and reuses their ids, which merged groups.
     """
-    groups: dict[tuple[int, str], list[Any]] = {}
     timed: set[Any] = set()  # elements holding a time somewhere below them
-    for el in tree.iter():
-        if not isinstance(el.tag, str):
-            continue
+    # Plain iteration over elements only (comments and PIs skipped in C) is cheap; the cost was
+    # the per-element bookkeeping, which now happens for timed elements alone.
+    for el in tree.iter(etree.Element):
         text = el.text
         # Cheap digit/"刚刚" check first: the time pattern is the costly part of the pass.
         if text and len(text) <= 80 and _MAY_BE_TIME.search(text) and el not in timed and _TIME.search(text):
             timed.add(el)
             timed.update(el.iterancestors())
-        if el.tag in _POST_TAGS:
-            parent = el.getparent()
-            if parent is not None:
-                groups.setdefault((id(parent), _signature(el)), []).append(el)
+    # (parent, signature) -> number of timed members.
+    counts: dict[tuple[Any, str], int] = {}
+    for el in timed:
+        parent = el.getparent()
+        if parent is not None and el.tag in _POST_TAGS:
+            key = (parent, _signature(el))
+            counts[key] = counts.get(key, 0) + 1
+    candidates = [key for key, n in counts.items() if n >= MIN_POSTS]
     best: Thread | None = None
-    for members in groups.values():
-        if len(members) < MIN_POSTS or sum(m in timed for m in members) < MIN_POSTS:
+    best_order: tuple[int, ...] = ()
+    for parent, signature in candidates:
+        # Why: sidebars and footers hold activity feeds and teaser lists with times and names;
+        # a page's own thread sits in its main flow.
+        if parent.tag in _ASIDE or any(True for _ in parent.iterancestors(*_ASIDE)):
             continue
+        members = [c for c in parent if c.tag in _POST_TAGS and _signature(c) == signature]
         thread = _analyse(members)
-        if thread is not None and (best is None or thread.chars > best.chars):
-            best = thread
+        if thread is None:
+            continue
+        # Ties go to the group that comes first in the page (as a single document-order pass would).
+        order = _position(members[0])
+        if best is None or thread.chars > best.chars or (thread.chars == best.chars and order < best_order):
+            best, best_order = thread, order
     return best
+
+
+def _position(el: Any) -> tuple[int, ...]:
+    """A sortable document position: sibling indexes from the root down."""
+    steps: list[int] = []
+    node = el
+    while node is not None:
+        parent = node.getparent()
+        steps.append(parent.index(node) if parent is not None else 0)
+        node = parent
+    return tuple(reversed(steps))
 
 
 def thread_lines_covered(thread: Thread, text: str) -> float:
