@@ -20,7 +20,19 @@ header Twisted adds.
 
 Write order, for crash safety: the records are appended, flushed and fsynced, and only then is the
 ``captures`` row committed; its id goes into ``request.meta[CAPTURE_META]`` for the spider to copy into its
-item. A capture whose payload digest equals the previous capture of the same URL, or a 304, is written as a
+item.
+
+All of it (revisit look-up, building and compressing the records, the write, the fsync, the row) runs on
+one writer thread (pipelines.writer_thread) that owns the WARC file and this middleware's database
+connection, so the reactor keeps downloading meanwhile. Responses that arrive while the thread is busy
+are written as a batch: each group is appended, then the file is fsynced once, then the batch's rows are
+inserted and committed in one short transaction, and only then does any response go on down the chain.
+(Inserting only after the fsync keeps the database's write lock free while the disk works: the other
+pipelines write through their own connections.) A crash before the commit leaves records no row points
+at (harmless: the next run's tail check only cuts half-written ones), never a row pointing at a record
+that is not on disk.
+
+A capture whose payload digest equals the previous capture of the same URL, or a 304, is written as a
 revisit record pointing at the capture that holds the payload.
 """
 
@@ -45,8 +57,9 @@ from warcio.recordloader import ArcWarcRecord
 
 from pipelines.schema import open_archive
 from pipelines.seeds import sidecar_path
-from pipelines.storage import now_iso, save_capture
+from pipelines.storage import now_iso
 from pipelines.warc import (
+    DEFAULT_COMPRESS_LEVEL,
     IDENTICAL_PAYLOAD,
     SERVER_NOT_MODIFIED,
     TailCheck,
@@ -59,6 +72,7 @@ from pipelines.warc import (
     sha256_hex,
     warc_date,
 )
+from pipelines.writer_thread import WriterThread
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +81,15 @@ SOURCE_URL_FIELD = "X-Newsarchive-Source-URL"  # a seed's URL (from its sidecar)
 _FILE_TYPES = {".html": "text/html", ".htm": "text/html", ".shtml": "text/html", ".xhtml": "text/html"}
 _FILE_TYPES |= {".md": "text/markdown", ".markdown": "text/markdown", ".txt": "text/plain"}
 _HOP_BY_HOP = {"transfer-encoding"}  # undone by Twisted: kept under another name so no reader redoes it
+
+
+@dataclass
+class _PendingRow:
+    """A captures row whose records are written but maybe not yet fsynced: inserted by _commit_rows."""
+
+    values: dict[str, Any]
+    id: int | None = None
+    error: BaseException | None = None
 
 
 @dataclass(frozen=True)
@@ -82,13 +105,25 @@ class Original:
 
 
 class WarcCaptureMiddleware:
-    def __init__(self, crawler: Crawler, db_path: str, folder: Path, max_size: int, fsync: bool) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        db_path: str,
+        folder: Path,
+        max_size: int,
+        fsync: bool,
+        compress_level: int = DEFAULT_COMPRESS_LEVEL,
+    ) -> None:
         self.crawler = crawler
         self.db_path = db_path
         self.folder = folder
         self.max_size = max_size
         self.fsync = fsync
+        self.compress_level = compress_level
         self.writer: WarcWriter | None = None
+        self.thread: WriterThread | None = None
+        self.pending: list[_PendingRow] = []  # the writer thread's batch, in order
+        self.pending_urls: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -103,6 +138,7 @@ class WarcCaptureMiddleware:
             folder,
             settings.getint("ARCHIVE_WARC_MAX_SIZE", 1_000_000_000),
             settings.getbool("ARCHIVE_WARC_FSYNC", True),
+            settings.getint("ARCHIVE_WARC_COMPRESS_LEVEL", DEFAULT_COMPRESS_LEVEL),
         )
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
@@ -111,9 +147,9 @@ class WarcCaptureMiddleware:
     # -- lifecycle ---------------------------------------------------------------------------------------
 
     def spider_opened(self, spider: Any) -> None:
-        self.db = open_archive(self.db_path)
+        self.thread = WriterThread("warc-writer", on_batch=self._commit_rows)
         self.source_key: str | None = getattr(spider, "source_key", None)
-        for check in repair_unclosed_files(self.db, self.folder):
+        for check in self.thread.call(self._open):
             if check.cut:
                 logger.warning("%s: cut %d bytes of a half-written record off its end", check.file, check.cut)
             if check.problem:
@@ -134,12 +170,46 @@ class WarcCaptureMiddleware:
             fsync=self.fsync,
             on_open=self._file_opened,
             on_close=self._file_closed,
+            compress_level=self.compress_level,
         )
 
+    def _open(self) -> list[TailCheck]:
+        # On the writer thread: a SQLite connection may only be used by the thread that made it.
+        self.db = open_archive(self.db_path)
+        return repair_unclosed_files(self.db, self.folder)
+
     def spider_closed(self) -> None:
+        if self.thread is None:
+            return
+        self.thread.call(self._close)
+        self.thread.close()
+        self.thread = None
+
+    def _close(self) -> None:  # on the writer thread
         if self.writer is not None:
+            self._commit_rows()
             self.writer.close()
+            self.writer = None
         self.db.close()
+
+    def _commit_rows(self) -> None:
+        """On the writer thread, after each batch: the records reach the disk, then their rows commit."""
+        if not self.pending:
+            return
+        rows, self.pending, self.pending_urls = self.pending, [], set()
+        try:
+            assert self.writer is not None
+            self.writer.sync()
+            with self.db.conn:
+                self.db.execute("begin immediate")  # one transaction; sqlite_utils would commit each insert
+                for row in rows:
+                    table = self.db.table("captures").insert(row.values)
+                    assert table.last_pk is not None
+                    row.id = int(table.last_pk)
+        except BaseException as exc:  # nothing of the batch is committed: no response may say otherwise
+            for row in rows:
+                row.id, row.error = None, exc
+            raise
 
     def _run_id(self) -> int | None:
         assert self.crawler.stats is not None
@@ -155,26 +225,32 @@ class WarcCaptureMiddleware:
 
     # -- responses ---------------------------------------------------------------------------------------
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response:
         if "cached" in response.flags:
             return response  # archived when it was fetched
+        assert self.thread is not None
+        began = datetime.now(UTC)  # now, not when the writer thread gets to it
         scheme = urlsplit(response.url).scheme
         if scheme == "file":
-            capture_id = self._archive_file(request, response)
+            row = await self.thread.run(self._archive_file, request, response, began)
         elif scheme in ("http", "https"):
-            capture_id = self._archive_http(request, response)
+            row = await self.thread.run(self._archive_http, request, response, began)
         else:
             return response
-        request.meta[CAPTURE_META] = capture_id
+        if row.id is None:  # its batch failed after this job: the row was never committed
+            raise row.error or RuntimeError("the capture was not committed")
+        request.meta[CAPTURE_META] = row.id
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("archive/warc_records")
         return response
 
-    def _archive_http(self, request: Request, response: Response) -> int:
+    # _archive_http and _archive_file run on the writer thread; the reactor awaits them, so the request and
+    # the response do not change meanwhile.
+    def _archive_http(self, request: Request, response: Response, received: datetime) -> _PendingRow:
         assert self.writer is not None
         records = self.writer.records
         # WARC-Date is when the capture began: the request went out download_latency seconds ago.
-        began = datetime.now(UTC) - timedelta(seconds=float(request.meta.get("download_latency") or 0))
+        began = received - timedelta(seconds=float(request.meta.get("download_latency") or 0))
         date = warc_date(began)
         body = response.body
         digest = sha256_hex(body)
@@ -218,14 +294,13 @@ class WarcCaptureMiddleware:
             original=original,
         )
 
-    def _archive_file(self, request: Request, response: Response) -> int:
+    def _archive_file(self, request: Request, response: Response, began: datetime) -> _PendingRow:
         """A seed document as a resource record named ``file:`` + its path as given, with its sidecar."""
         assert self.writer is not None
         records = self.writer.records
         path = Path(file_uri_to_path(response.url))
         name = str(request.cb_kwargs.get("name") or path)
         uri = "file:" + name.replace("\\", "/")
-        began = datetime.now(UTC)
         date = warc_date(began)
         body = response.body
         digest = sha256_hex(body)
@@ -283,11 +358,11 @@ class WarcCaptureMiddleware:
         fetched_at: datetime,
         original: Original | None,
         **values: Any,
-    ) -> int:
+    ) -> _PendingRow:
         assert self.writer is not None
-        location = self.writer.write(group)  # flushed and fsynced before the row below is committed
-        return save_capture(
-            self.db,
+        # Not synced here: _commit_rows fsyncs the file once for the batch, then inserts the rows.
+        location = self.writer.write(group, sync=False)
+        return self._pending_row(
             {
                 **values,
                 "run_id": self._run_id(),
@@ -303,9 +378,18 @@ class WarcCaptureMiddleware:
             },
         )
 
+    def _pending_row(self, values: dict[str, Any]) -> _PendingRow:
+        values["headers"] = json.dumps(dict(values["headers"]), ensure_ascii=False)  # as save_capture does
+        row = _PendingRow(values)
+        self.pending.append(row)
+        self.pending_urls.add(values["url"])
+        return row
+
     def _original(self, url: str, digest: str, *, not_modified: bool) -> Original | None:
         """The capture a revisit of ``url`` points at: after a 304, the last one with a payload; otherwise
         the last one, when its payload digest is ``digest``."""
+        if url in self.pending_urls:
+            self._commit_rows()  # the same URL twice in one batch: the second must see the first's row
         row = self.db.execute(
             "select id, digest, revisit_of from captures where url = ? and warc_file is not null "
             "and coalesce(status, 0) != 304 order by id desc limit 1",

@@ -8,29 +8,50 @@ from dataclasses import asdict
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem, PageItem
+from pipelines.dedup import find_duplicate
 from pipelines.schema import open_archive
 from pipelines.scrapy_support import archive_db_path
-from pipelines.storage import save_article, save_capture
+from pipelines.storage import SaveResult, save_article, save_capture, save_duplicate
+from pipelines.writer_thread import WriterThread
+
+
+class _Duplicate(Exception):
+    def __init__(self, original: int) -> None:
+        self.original = original
 
 
 class StorePipeline:
-    """Stores the capture and the article; counts new / updated / unchanged in the crawl's stats."""
+    """Stores the capture and the article; counts new / updated / unchanged in the crawl's stats.
+
+    The SQLite work runs on a writer thread that owns this pipeline's connection (SQLite objects stay on
+    the thread that made them), so the reactor keeps crawling while rows and the full-text index are
+    written. Items are stored one at a time, in order, each in its own transaction (cheap: WAL with
+    synchronous=NORMAL does not fsync a commit); ``process_item`` returns only after its commit, so no
+    item, outcome or count is reported before it is stored.
+    """
 
     def __init__(self, crawler: Crawler, db_path: str) -> None:
         self.crawler = crawler
         self.db_path = db_path
+        self.thread: WriterThread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler, archive_db_path(crawler))
 
     def open_spider(self) -> None:
-        self.db = open_archive(self.db_path)
+        self.thread = WriterThread("store-writer")
+        self.db = self.thread.call(open_archive, self.db_path)
 
     def close_spider(self) -> None:
-        self.db.close()
+        if self.thread is None:
+            return
+        self.thread.call(self.db.close)
+        self.thread.close()
+        self.thread = None
 
     def _capture_id(self, page: PageItem, run_id: int | None) -> int:
         """The captures row of the page: the one the WARC middleware wrote (its id came in the item), or,
@@ -67,13 +88,30 @@ class StorePipeline:
             },
         )
 
-    def process_item(self, item: Any) -> Any:
+    def _store(self, page: PageItem, record: dict[str, Any], run_id: int | None) -> SaveResult:
+        """On the writer thread: the capture row and the article, each committed before this returns."""
+        # DedupPipeline looked for an exact copy before this item waited for the thread; a copy stored
+        # meanwhile (by an item ahead of it in the queue) is only visible now, so look once more.
+        original = find_duplicate(self.db, record)
+        if original is not None:
+            save_duplicate(self.db, record, original)
+            raise _Duplicate(original)
+        capture_id = self._capture_id(page, run_id)
+        return save_article(self.db, record, run_id=run_id, capture_id=capture_id)
+
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
             return item
-        assert self.crawler.stats is not None
+        assert self.crawler.stats is not None and self.thread is not None
         run_id = self.crawler.stats.get_value("archive/run_id")
-        capture_id = self._capture_id(item.page, run_id)
-        result = save_article(self.db, item.record, run_id=run_id, capture_id=capture_id)
+        try:
+            result = await self.thread.run(self._store, item.page, item.record, run_id)
+        except _Duplicate as exc:
+            self.crawler.stats.inc_value("archive/duplicates")
+            raise DropItem(
+                f"{item.page.name}: exact duplicate of article {exc.original}", log_level="INFO"
+            ) from None
+        # Stats and the item are touched here, on the reactor thread, once the commit is done.
         self.crawler.stats.inc_value(f"archive/{result.outcome}")
         item.article_id, item.outcome = result.article_id, result.outcome
         return item

@@ -41,6 +41,9 @@ except ImportError:  # pragma: no cover
 SUFFIX = ".warc.gz"
 WARC_VERSION = "1.1"
 DEFAULT_MAX_SIZE = 1_000_000_000
+# zlib level of each record's gzip member. warcio hard-codes 9, which costs about four times the CPU of 6
+# for a file barely smaller (HTML compresses to within ~1-2 % at 6; see bench/README_crawl.md).
+DEFAULT_COMPRESS_LEVEL = 6
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 
@@ -103,8 +106,10 @@ def http_headers(status_line: str, headers: Iterable[tuple[str, str]]) -> Status
 class RecordFactory:
     """Builds the records newsarchive writes; serialising happens in ``WarcWriter.write``."""
 
-    def __init__(self) -> None:
-        self.builder = _Builder(io.BytesIO(), gzip=True, warc_version=WARC_VERSION)
+    def __init__(self, compress_level: int = DEFAULT_COMPRESS_LEVEL) -> None:
+        # gzip=False: warcio serialises the record, and ``serialise`` makes the gzip member at our level.
+        self.builder = _Builder(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)
+        self.compress_level = compress_level
 
     def response(
         self,
@@ -189,8 +194,9 @@ class RecordFactory:
 
     def serialise(self, record: ArcWarcRecord) -> bytes:
         out = io.BytesIO()
-        self.builder._write_warc_record(out, record)  # one gzip member
-        return out.getvalue()
+        self.builder._write_warc_record(out, record)
+        compressor = zlib.compressobj(self.compress_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)  # gzip
+        return compressor.compress(out.getvalue()) + compressor.flush()  # one gzip member
 
 
 def record_id(record: ArcWarcRecord) -> str:
@@ -215,7 +221,8 @@ class WarcWriter:
 
     A file is created only when the first group is written; a group never straddles two files. After each
     group the file is flushed and (with ``fsync``) fsynced, so a record whose location was returned is on
-    disk before anything refers to it.
+    disk before anything refers to it. A caller that batches (``write(..., sync=False)``) must call
+    ``sync()`` itself before anything refers to the records written since the last sync.
     """
 
     def __init__(
@@ -228,6 +235,7 @@ class WarcWriter:
         fsync: bool = True,
         on_open: Callable[[str], None] | None = None,
         on_close: Callable[[str, int], None] | None = None,
+        compress_level: int = DEFAULT_COMPRESS_LEVEL,
     ) -> None:
         self.folder = Path(folder)
         self.max_size = max_size
@@ -235,7 +243,7 @@ class WarcWriter:
         self.info = info or {}
         self.fsync = fsync
         self.on_open, self.on_close = on_open, on_close
-        self.records = RecordFactory()
+        self.records = RecordFactory(compress_level)
         self.file: BinaryIO | None = None
         self.name: str | None = None
         self.size = 0
@@ -243,21 +251,29 @@ class WarcWriter:
         self.serial = 0
         self.files: list[str] = []
 
-    def write(self, records: Sequence[ArcWarcRecord]) -> Location:
+    def write(self, records: Sequence[ArcWarcRecord], *, sync: bool = True) -> Location:
         parts = [self.records.serialise(r) for r in records]
-        return self.write_raw(b"".join(parts), main_length=len(parts[0]))
+        return self.write_raw(b"".join(parts), main_length=len(parts[0]), sync=sync)
 
-    def write_raw(self, data: bytes, *, main_length: int) -> Location:
-        """Append already serialised gzip members (``main_length`` bytes of them form the main record)."""
+    def write_raw(self, data: bytes, *, main_length: int, sync: bool = True) -> Location:
+        """Append already serialised gzip members (``main_length`` bytes of them form the main record).
+        With ``sync=False`` the caller calls ``sync()`` before anything refers to them (one fsync a batch).
+        A roll-over still syncs the file it closes, so every record of a closed file is on disk."""
         if self.file is None or (self.groups_in_file and self.size + len(data) > self.max_size):
             self._roll_over()
         assert self.file is not None and self.name is not None
         offset = self.size
         self.file.write(data)
-        self._sync()
+        if sync:
+            self._sync()
         self.size += len(data)
         self.groups_in_file += 1
         return Location(self.name, offset, main_length, len(data))
+
+    def sync(self) -> None:
+        """Flush and (with ``fsync``) fsync the open file, if any."""
+        if self.file is not None:
+            self._sync()
 
     def _sync(self) -> None:
         assert self.file is not None
