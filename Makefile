@@ -23,6 +23,7 @@ test: $(VENV)/.installed browser
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy crawler pipelines publish bench
 
 bench: $(VENV)/.installed

@@ -220,9 +220,12 @@ def test_progress_bar_on_a_terminal(run_cli, seed_dir: Path) -> None:
 
 
 def test_declared_sources_are_recorded_with_their_region(run_cli, seed_dir: Path) -> None:
-    (seed_dir / "port.txt").write_text(GOOD["port.txt"].replace("author: wetech", "author: wetech\nsource: qd-port"), encoding="utf-8")
+    (seed_dir / "port.txt").write_text(
+        GOOD["port.txt"].replace("author: wetech", "author: wetech\nsource: qd-port"), encoding="utf-8"
+    )
     (seed_dir.parent / "sources.toml").write_text(
-        '[sources.qd-port]\nname = "青岛港新闻"\nregion = "青岛"\nstart_urls = ["https://port.example.cn/"]\n', encoding="utf-8"
+        '[sources.qd-port]\nname = "青岛港新闻"\nregion = "青岛"\nstart_urls = ["https://port.example.cn/"]\n',
+        encoding="utf-8",
     )
     assert run_cli("ingest", "seeds", "--db", "a.db", cwd=seed_dir.parent).returncode == 0
     db = sqlite_utils.Database(seed_dir.parent / "a.db")
