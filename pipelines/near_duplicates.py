@@ -257,11 +257,9 @@ def ensure_lsh_table(db: sqlite_utils.Database) -> bool:
 def transaction(db: sqlite_utils.Database) -> Iterator[None]:
     """One explicit transaction: sqlite-utils commits every write ``db.execute`` makes outside one, which
     would make each counted line and cluster update a commit of its own."""
-    if db.conn.in_transaction:
-        yield
-        return
-    db.conn.execute("BEGIN")
-    with db.conn:  # commits, or rolls back on an exception
+    if not db.conn.in_transaction:
+        db.conn.execute("BEGIN")
+    with db.conn:  # commits (with whatever the caller left open, as before), or rolls back on an error
         yield
 
 
