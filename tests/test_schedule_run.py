@@ -35,13 +35,13 @@ def runs(db_path: Path) -> list[dict]:
 
 
 def test_scheduler_starts_due_crawls_in_order_never_overlaps_and_stops_on_sigterm(tmp_path: Path) -> None:
-    # alpha's crawls take over 10 s (20 articles at 0.5 s, one at a time, re-checked every time): longer than
-    # its 6 s interval, so the scheduler must skip a start to keep from overlapping.
+    # alpha's crawls take several seconds (20 articles at 0.5 s, re-checked every time): longer than its 2 s
+    # interval, so the scheduler must skip a start to keep from overlapping.
     slow = LocalNewsSite(article_count=20, article_delay=0.5, slow_seconds=0.05, oversized_bytes=100_000)
     fast = LocalNewsSite(article_count=6, slow_seconds=0.05, oversized_bytes=100_000)
     with serve_site(slow) as slow_url, serve_site(fast) as fast_url:
         (tmp_path / "sources.toml").write_text(
-            sources_toml(slow_url, "alpha").replace('"30m"', '"6s"')
+            sources_toml(slow_url, "alpha").replace('"30m"', '"2s"')
             + sources_toml(fast_url, "beta").replace('"30m"', '"1h"')
             + sources_toml(fast_url, "gamma").replace('"30m"', '"1h"'),
             encoding="utf-8",
