@@ -7,30 +7,12 @@ from pathlib import Path
 
 import click
 
+from crawler.cli_options import DB_OPTION, SOURCES_OPTION, log_level
 from crawler.console import stderr_console
 from crawler.runner import project_settings, run_spider, run_spiders
 from pipelines.schema import open_archive
-from pipelines.sources import DEFAULT_SOURCES_FILE, SourcesError, adhoc_source, load_sources, select_sources
+from pipelines.sources import SourcesError, adhoc_source, load_sources, select_sources
 from pipelines.storage import save_source
-
-DB_OPTION = click.option(
-    "--db",
-    "db_path",
-    default="archive.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The archive database.",
-)
-
-
-SOURCES_OPTION = click.option(
-    "--sources",
-    "sources_file",
-    default=DEFAULT_SOURCES_FILE,
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The sources file.",
-)
 
 
 def register_sources(db_path: str, sources_file: str) -> None:
@@ -48,10 +30,6 @@ def register_sources(db_path: str, sources_file: str) -> None:
             save_source(db, source)
     finally:
         db.close()
-
-
-def _log_level(verbose: int) -> str:
-    return ["WARNING", "INFO", "DEBUG"][min(verbose, 2)]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,7 +69,7 @@ def ingest(
         ARCHIVE_DB=db_path,
         ARCHIVE_EXTRACT_WORKERS=workers,
         ARCHIVE_PROGRESS=show_progress,
-        LOG_LEVEL=_log_level(verbose),
+        LOG_LEVEL=log_level(verbose),
     )
 
     def print_failure(input_name: str, reason: str) -> None:
@@ -148,7 +126,7 @@ def crawl(
     settings = project_settings(
         ARCHIVE_DB=db_path,
         ARCHIVE_EXTRACT_WORKERS=workers,
-        LOG_LEVEL=_log_level(verbose),
+        LOG_LEVEL=log_level(verbose),
         **_settings(overrides),
     )
 

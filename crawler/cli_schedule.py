@@ -13,20 +13,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from crawler.cli_options import DB_OPTION
 from crawler.scheduler import CrawlOptions, Scheduler
 from pipelines.health import Thresholds, source_health
 from pipelines.scheduling import interval_seconds
 from pipelines.schema import DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW, open_archive
 from pipelines.sources import DEFAULT_SOURCES_FILE, Source, SourcesError, load_sources
-
-_DB = click.option(
-    "--db",
-    "db_path",
-    default="archive.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The archive database.",
-)
 
 
 def _load(sources_file: str) -> dict[str, Source]:
@@ -44,7 +36,7 @@ def _load(sources_file: str) -> dict[str, Source]:
 
 
 @click.command()
-@_DB
+@DB_OPTION
 @click.option(
     "--sources",
     "sources_file",
@@ -145,7 +137,7 @@ def _table(rows: list[dict[str, Any]], now: datetime) -> Table:
 
 
 @click.command()
-@_DB
+@DB_OPTION
 @click.option(
     "--sources",
     "sources_file",

@@ -9,19 +9,12 @@ from typing import Any
 
 import click
 
+from crawler.cli_options import DB_OPTION
 from pipelines.reextract import Summary, parse_since
 from pipelines.reextract import reextract as reextract_archive
 from pipelines.schema import open_archive
 from pipelines.warc import DEFAULT_MAX_SIZE, default_warc_dir, export_groups, software
 
-_db = click.option(
-    "--db",
-    "db_path",
-    default="archive.db",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The archive database.",
-)
 _warc_dir = click.option(
     "--warc-dir",
     type=click.Path(file_okay=False),
@@ -54,7 +47,7 @@ def _short(value: Any, width: int = 50) -> str:
 
 
 @click.command()
-@_db
+@DB_OPTION
 @_source
 @_since
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
@@ -117,7 +110,7 @@ def _print_summary(summary: Summary, *, dry_run: bool, show: int) -> None:
 
 
 @click.command("export-warc")
-@_db
+@DB_OPTION
 @_source
 @_since
 @click.option("--until", metavar="DATE", help="Only captures made before DATE (a bare date: up to its end).")
