@@ -38,6 +38,11 @@ def cli() -> None:
     """newsarchive: crawl, extract and archive regional news into SQLite, and publish it with Datasette."""
 
 
+def print_failure(input_name: str, reason: str) -> None:
+    """One line per input that failed, as it happens (above the progress bar when there is one)."""
+    stderr_console.print(f"[red]failed[/red]: {input_name}: {reason}", markup=True, soft_wrap=True)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @DB_OPTION
@@ -71,9 +76,6 @@ def ingest(
         ARCHIVE_PROGRESS=show_progress,
         LOG_LEVEL=log_level(verbose),
     )
-
-    def print_failure(input_name: str, reason: str) -> None:
-        stderr_console.print(f"[red]failed[/red]: {input_name}: {reason}", markup=True, soft_wrap=True)
 
     summary = run_spider("seeds", settings=settings, on_failure=print_failure, paths=list(paths))
     if summary.run_id is None:
@@ -129,9 +131,6 @@ def crawl(
         LOG_LEVEL=log_level(verbose),
         **_settings(overrides),
     )
-
-    def print_failure(input_name: str, reason: str) -> None:
-        stderr_console.print(f"[red]failed[/red]: {input_name}: {reason}", markup=True, soft_wrap=True)
 
     summaries = run_spiders(
         "news", [{"source": s} for s in selected], settings=settings, on_failure=print_failure
