@@ -15,10 +15,9 @@ ARCHIVE_PROGRESS = False
 
 ITEM_PIPELINES = {
     "pipelines.extract_pipeline.ExtractPipeline": 100,
-    "pipelines.dedup_pipeline.DedupPipeline": 200,
     "pipelines.store_pipeline.StorePipeline": 300,
     # After storing: near-duplicate story clusters need the article's id.
-    "pipelines.dedup_pipeline.ClusterPipeline": 400,
+    "pipelines.cluster_pipeline.ClusterPipeline": 400,
 }
 EXTENSIONS = {
     "crawler.extensions.RunRecorder": 100,

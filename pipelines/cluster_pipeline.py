@@ -1,62 +1,19 @@
-"""Item pipelines: deduplication against the archive before storing, story clustering after it."""
+"""Item pipeline: story clustering of stored articles (near-duplicates share a cluster).
+
+Exact copies are decided in ``StorePipeline``, on its writer thread, where every earlier item is visible.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem
 from pipelines.clusters import CLUSTER_BATCH, assign_clusters, ensure_clusters
-from pipelines.dedup import find_duplicate
 from pipelines.near_duplicates import tune_for_clustering
 from pipelines.schema import open_archive
 from pipelines.scrapy_support import archive_db_path
-from pipelines.storage import save_duplicate
-from pipelines.urls import add_alias_keys
-
-
-def _source_host_aliases(crawler: Crawler) -> dict[str, str]:
-    """The crawled source's mobile -> desktop host map, when the spider has a source definition."""
-    source = getattr(crawler.spider, "source", None)
-    return dict(getattr(source, "host_aliases", None) or {})
-
-
-class DedupPipeline:
-    """Drops exact copies of stored articles (same normalised text under another key), keeping their keys.
-
-    Near-duplicates are not dropped: they are stored, and ``ClusterPipeline`` puts them in their story.
-    """
-
-    def __init__(self, crawler: Crawler, db_path: str) -> None:
-        self.crawler = crawler
-        self.db_path = db_path
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
-        return cls(crawler, archive_db_path(crawler))
-
-    def open_spider(self) -> None:
-        self.db = open_archive(self.db_path)
-        self.host_aliases = _source_host_aliases(self.crawler)
-
-    def close_spider(self) -> None:
-        self.db.close()
-
-    def process_item(self, item: Any) -> Any:
-        if not isinstance(item, ArticleItem):
-            return item
-        if self.host_aliases:
-            # The mobile and desktop URLs of one page are one key: decided per source, so done here.
-            item.record["keys"] = add_alias_keys(item.record.get("keys") or [], self.host_aliases)
-        original = find_duplicate(self.db, item.record)
-        if original is not None:
-            save_duplicate(self.db, item.record, original)
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("archive/duplicates")
-            raise DropItem(f"{item.page.name}: exact duplicate of article {original}", log_level="INFO")
-        return item
 
 
 class ClusterPipeline:

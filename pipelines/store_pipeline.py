@@ -15,6 +15,7 @@ from pipelines.dedup import find_duplicate
 from pipelines.schema import open_archive
 from pipelines.scrapy_support import archive_db_path
 from pipelines.storage import SaveResult, save_article, save_capture, save_duplicate
+from pipelines.urls import add_alias_keys
 from pipelines.writer_thread import WriterThread
 
 
@@ -24,7 +25,10 @@ class _Duplicate(Exception):
 
 
 class StorePipeline:
-    """Stores the capture and the article; counts new / updated / unchanged in the crawl's stats.
+    """Stores the capture and the article; counts new / updated / unchanged / duplicates in the stats.
+
+    Exact copies (the same normalised text under an unknown key) are decided here, on the writer thread,
+    because only there is every earlier item already stored: they are dropped, their keys kept as aliases.
 
     The SQLite work runs on a writer thread that owns this pipeline's connection (SQLite objects stay on
     the thread that made them), so the reactor keeps crawling while rows and the full-text index are
@@ -43,6 +47,9 @@ class StorePipeline:
         return cls(crawler, archive_db_path(crawler))
 
     def open_spider(self) -> None:
+        # The crawled source's mobile -> desktop host map: its URLs are one article's keys.
+        source = getattr(self.crawler.spider, "source", None)
+        self.host_aliases = dict(getattr(source, "host_aliases", None) or {})
         self.thread = WriterThread("store-writer")
         self.db = self.thread.call(open_archive, self.db_path)
 
@@ -90,8 +97,8 @@ class StorePipeline:
 
     def _store(self, page: PageItem, record: dict[str, Any], run_id: int | None) -> SaveResult:
         """On the writer thread: the capture row and the article, each committed before this returns."""
-        # DedupPipeline looked for an exact copy before this item waited for the thread; a copy stored
-        # meanwhile (by an item ahead of it in the queue) is only visible now, so look once more.
+        if self.host_aliases:
+            record = {**record, "keys": add_alias_keys(record.get("keys") or [], self.host_aliases)}
         original = find_duplicate(self.db, record)
         if original is not None:
             save_duplicate(self.db, record, original)

@@ -9,9 +9,10 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from crawler.items import ArticleItem
-from pipelines.dedup_pipeline import ClusterPipeline, DedupPipeline
+from pipelines.cluster_pipeline import ClusterPipeline
 from pipelines.documents import RawDocument
 from pipelines.storage import find_article_by_keys, save_article
+from pipelines.store_pipeline import StorePipeline
 
 TEXT = "\n".join(
     [
@@ -34,57 +35,48 @@ def pipelines(tmp_path):
     crawler = get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db")})
     crawler.spider = SimpleNamespace(source=SimpleNamespace(host_aliases={"m.example.cn": "www.example.cn"}))
     crawler.stats.open_spider()
-    dedup, cluster = DedupPipeline.from_crawler(crawler), ClusterPipeline.from_crawler(crawler)
-    dedup.open_spider()
+    store, cluster = StorePipeline.from_crawler(crawler), ClusterPipeline.from_crawler(crawler)
+    store.open_spider()
     cluster.open_spider()
-    yield crawler, dedup, cluster
-    dedup.close_spider()
+    yield crawler, store, cluster
+    store.close_spider()
     cluster.close_spider()
 
 
-def stored(pipeline: ClusterPipeline, item: ArticleItem) -> ArticleItem:
-    """What StorePipeline does between the two: save the article and note its id."""
-    result = save_article(pipeline.db, item.record)
-    item.article_id, item.outcome = result.article_id, result.outcome
-    return pipeline.process_item(item)
+async def stored(pipelines, item: ArticleItem) -> ArticleItem:
+    """The item through StorePipeline (exact copies are dropped there) and then ClusterPipeline."""
+    _, store, cluster = pipelines
+    return cluster.process_item(await store.process_item(item))
 
 
-def test_exact_copy_is_dropped_and_its_url_remembered(pipelines, make_record) -> None:
-    crawler, dedup, cluster = pipelines
-    first = stored(
-        cluster, dedup.process_item(item_for(make_record(TEXT, url="https://www.example.cn/1.html")))
-    )
+async def test_exact_copy_is_dropped_and_its_url_remembered(pipelines, make_record) -> None:
+    crawler, _, cluster = pipelines
+    first = await stored(pipelines, item_for(make_record(TEXT, url="https://www.example.cn/1.html")))
     copy = make_record(TEXT, url="https://other.example.org/repost.html")
     with pytest.raises(DropItem, match="exact duplicate"):
-        dedup.process_item(item_for(copy))
+        await stored(pipelines, item_for(copy))
     assert crawler.stats.get_value("archive/duplicates") == 1
-    assert find_article_by_keys(dedup.db, ["https://other.example.org/repost.html"]) == first.article_id
+    assert find_article_by_keys(cluster.db, ["https://other.example.org/repost.html"]) == first.article_id
 
 
-def test_near_duplicate_is_kept_and_clustered(pipelines, make_record) -> None:
-    crawler, dedup, cluster = pipelines
-    first = stored(
-        cluster, dedup.process_item(item_for(make_record(TEXT, url="https://www.example.cn/1.html")))
-    )
+async def test_near_duplicate_is_kept_and_clustered(pipelines, make_record) -> None:
+    crawler, _, cluster = pipelines
+    first = await stored(pipelines, item_for(make_record(TEXT, url="https://www.example.cn/1.html")))
     repost = make_record(
         "原标题：市南区部署海洋经济工作\n" + TEXT.replace("，", ",") + "\n来源：青岛日报",
         url="https://portal.example.org/9.html",
     )
-    second = stored(cluster, dedup.process_item(item_for(repost)))
+    second = await stored(pipelines, item_for(repost))
     assert second.article_id != first.article_id
     cluster.flush()  # new articles are clustered in batches
     assert cluster.db["articles"].get(second.article_id)["cluster_id"] == first.article_id
     assert crawler.stats.get_value("archive/near_duplicates") == 1
 
 
-def test_mobile_url_of_a_source_is_its_desktop_article(pipelines, make_record) -> None:
-    _, dedup, cluster = pipelines
-    first = stored(
-        cluster, dedup.process_item(item_for(make_record(TEXT, url="https://www.example.cn/1.html")))
-    )
-    mobile = dedup.process_item(item_for(make_record(TEXT, url="https://m.example.cn/1.html?from=wx")))
-    assert mobile.record["keys"][0] == "https://www.example.cn/1.html"
-    assert stored(cluster, mobile).article_id == first.article_id
+async def test_mobile_url_of_a_source_is_its_desktop_article(pipelines, make_record) -> None:
+    first = await stored(pipelines, item_for(make_record(TEXT, url="https://www.example.cn/1.html")))
+    mobile = await stored(pipelines, item_for(make_record(TEXT, url="https://m.example.cn/1.html?from=wx")))
+    assert (mobile.outcome, mobile.article_id) == ("unchanged", first.article_id)
 
 
 def test_new_articles_are_clustered_in_batches_and_caught_up_after_a_crash(tmp_path, make_record) -> None:
@@ -124,11 +116,13 @@ def test_new_articles_are_clustered_in_batches_and_caught_up_after_a_crash(tmp_p
     reopened.close_spider()
 
 
-def test_a_changed_article_is_clustered_at_once(pipelines, make_record) -> None:
+async def test_a_changed_article_is_clustered_at_once(pipelines, make_record) -> None:
     cluster = pipelines[2]
-    first = stored(cluster, item_for(make_record(TEXT, url="https://www.example.cn/1.html")))
+    first = await stored(pipelines, item_for(make_record(TEXT, url="https://www.example.cn/1.html")))
     assert cluster.db["articles"].get(first.article_id)["cluster_id"] is None  # waiting for its batch
-    changed = stored(cluster, item_for(make_record(TEXT + "\n（完）", url="https://www.example.cn/1.html")))
+    changed = await stored(
+        pipelines, item_for(make_record(TEXT + "\n（完）", url="https://www.example.cn/1.html"))
+    )
     assert changed.outcome == "updated"
     assert cluster.db["articles"].get(first.article_id)["cluster_id"] == first.article_id
     assert cluster.pending == []
