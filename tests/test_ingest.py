@@ -123,7 +123,7 @@ def test_bad_input_fails_clearly_and_everything_else_is_stored(run_cli, seed_dir
             input_name,
             result.stderr,
         )
-    assert "7 files read: 0 stored (0 new, 0 updated), 1 unchanged, 0 duplicates, 7 failed" in result.stdout
+    assert "8 files read: 0 stored (0 new, 0 updated), 1 unchanged, 0 duplicates, 7 failed" in result.stdout
     after = {a["id"]: a for a in articles(cwd / "a.db")}
     assert after.keys() == before.keys()
     for article_id, row in before.items():
