@@ -162,6 +162,7 @@ class NewsSpider(CrawlSpider):
                 yield Request(
                     root + "/robots.txt",
                     callback=self.parse_robots,
+                    errback=self.robots_unavailable,
                     dont_filter=True,
                     meta={"dont_obey_robotstxt": True, "handle_httpstatus_list": [404]},
                 )
@@ -177,6 +178,10 @@ class NewsSpider(CrawlSpider):
                 if url not in known:
                     known.add(url)
                     yield Request(url, callback=self.parse_feed, errback=self.fetch_failed)
+
+    def robots_unavailable(self, failure: Any) -> None:
+        # No robots.txt means no sitemaps to learn from it; the start page's own failure is the one reported.
+        self.logger.debug("robots.txt unavailable: %s", failure.getErrorMessage())
 
     def parse_robots(self, response: Response) -> Iterable[Request]:
         if response.status != 200:
