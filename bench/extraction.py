@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 import trafilatura  # noqa: E402
 from htmldate import find_date  # noqa: E402
 from trafilatura.settings import Document  # noqa: E402
+from trafilatura.utils import load_html  # noqa: E402
 
 from pipelines.extract import extract_article  # noqa: E402
 
@@ -192,13 +193,35 @@ def score(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
     return result
 
 
+def visible_headline(body: bytes) -> str | None:
+    """The page's first <h1>, read by trafilatura's own loader (independent of ours)."""
+    tree = load_html(body)
+    if tree is None:
+        return None
+    for h1 in tree.iter("h1"):
+        text = " ".join(h1.text_content().split())
+        if text:
+            return text
+    return None
+
+
+def keeps_suffix(title: str | None, headline: str | None) -> bool:
+    """A separator and a short trailing segment, unless the title is the page's own visible <h1>
+    (a headline such as "两万字长文 | 月亮的100个故事" has no suffix the site added)."""
+    if not title or not _SUFFIX.search(title):
+        return False
+    return norm_title(" ".join(title.split())) != norm_title(headline)
+
+
 def chinese_extras(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
-    outs = [r["out"][name] for r in rows]
-    titled = [o for o in outs if o.title]
+    outs = [(r["out"][name], r.get("h1")) for r in rows]
+    titled = [(o, h1) for o, h1 in outs if o.title]
     return {
-        "mojibake_pages": sum(bool(_MOJIBAKE.search((o.title or "") + "\n" + o.text)) for o in outs),
-        "furniture_share": sum(bool(_FURNITURE.search(o.text)) for o in outs) / len(outs) if outs else None,
-        "no_suffix_share": sum(not _SUFFIX.search(o.title or "") for o in titled) / len(titled)
+        "mojibake_pages": sum(bool(_MOJIBAKE.search((o.title or "") + "\n" + o.text)) for o, _ in outs),
+        "furniture_share": (
+            sum(bool(_FURNITURE.search(o.text)) for o, _ in outs) / len(outs) if outs else None
+        ),
+        "no_suffix_share": sum(not keeps_suffix(o.title, h1) for o, h1 in titled) / len(titled)
         if titled
         else None,
         "titles": len(titled),
@@ -260,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
                 break
             body = gzip.decompress((dataset / "pages" / f"{row['id']}.html.gz").read_bytes())
             row["out"] = {}
+            if str(row.get("lang") or "").startswith("zh"):
+                row["h1"] = visible_headline(body)
             for name in EXTRACTORS:
                 start = time.perf_counter()
                 try:

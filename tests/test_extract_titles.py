@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.extract.titles import split_title, strip_site_name
+from pipelines.extract import extract_article
+from pipelines.extract.titles import names_only, split_title, strip_site_name
 
 
 @pytest.mark.parametrize(
@@ -73,3 +74,28 @@ def test_chinese_short_underscore_channel_and_blog_platform() -> None:
     assert split_title("全国CPI同比上涨0.3%_数据_宏观频道首页_财经网").title == "全国CPI同比上涨0.3%"
     parts = split_title("新竹尖石賞楓 (2) @ 史蒂文的家 :: 痞客邦 PIXNET ::", host="x.pixnet.net")
     assert parts.title == "新竹尖石賞楓 (2)"
+
+
+def test_site_name_first() -> None:
+    parts = split_title("理论中国网-2022年第4期")
+    assert (parts.title, parts.site_name) == ("2022年第4期", "理论中国网")
+
+
+def test_site_and_channel_only_titles() -> None:
+    assert names_only("科普中国-辟谣文章")
+    assert not names_only("新华视界｜河北遵化：数字农机服务助力农业生产")
+    assert not names_only("徒手抓子弹真的存在吗")
+
+
+def test_headline_from_a_title_element_when_the_title_only_names_the_site() -> None:
+    page = """<html><head><meta charset="utf-8"><title>科普中国-辟谣文章</title></head><body>
+    <div class="nav"><a href="/">首页</a> <a href="/rumor">辟谣</a></div>
+    <div class="article"><div class="rumor-title">徒手抓子弹真的存在吗？</div>
+    <div class="info">来源：科普中国</div>
+    <div class="content"><p>看过电影《功夫》的人可能会记得徒手抓子弹的剧情。那么在现实中，徒手抓子弹可不可以？</p>
+    <p>首先介绍几个物理概念，在了解了物理知识后，再来考虑徒手接子弹是否行得通。第一个是相对运动。</p>
+    <p>子弹出膛的速度每秒数百米，人的反应时间远远不够，所以电影里的情节并不现实。</p></div></div>
+    <div class="tj-box-title">相关推荐</div></body></html>""".encode()
+    result = extract_article(page, "https://piyao.example.cn/rumor/detail?id=1")
+    assert result is not None
+    assert result.title == "徒手抓子弹真的存在吗？"

@@ -24,7 +24,7 @@ from .furniture import is_furniture, strip_image_urls
 from .images import absolute, is_tiny
 from .pagemeta import MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta, read_page_meta
 from .threads import Thread, find_thread, thread_lines_covered
-from .titles import headline_in_title, split_title, strip_site_name
+from .titles import article_headline, choose_headline, names_only, split_title, strip_site_name
 
 __all__ = [
     "EXTRACTOR_NAME",
@@ -177,6 +177,8 @@ def try_extract(
         parts = split_title(base_title, site_names=site_names, headline=page.h1, host=host)
         raw_parts = split_title(page.title or base_title, site_names=site_names, headline=page.h1, host=host)
         title: str | None = parts.title or None
+        if title and page.h1 is None and names_only(title):
+            title = _title_element_before_body(tree, raw_lines) or title
         section = parts.section or raw_parts.section
         site_name = og_site or parts.site_name or raw_parts.site_name
         cleaned = clean_chinese_body(
@@ -195,9 +197,15 @@ def try_extract(
         tags.extend(cleaned.tags)
     else:
         host = urlsplit(url or page.canonical or "").hostname
-        title = headline_in_title(base_title, page.h1) or (
-            strip_site_name(base_title, og_site, host=host, headline=page.h1) or None
-        )
+        title = choose_headline(
+            jsonld_headline=article_headline(page.jsonld),
+            og_title=page.meta.get("og:title"),
+            html_title=page.title,
+            h1=page.h1,
+            site_name=og_site,
+            host=host,
+            fallback=doc.title,
+        ) or (strip_site_name(base_title, og_site, host=host, headline=page.h1) or None)
         site_name = doc.sitename or og_site
         lines = [line for line in (strip_image_urls(r) for r in raw_lines) if line]
 
@@ -457,6 +465,36 @@ def _headline_anchor(tree: Any, page: PageMeta, title: str | None) -> Any:
     for el in tree.iter("h2", "h3", "h4", "div", "p", "span", "strong", "td", "b"):
         if el.text and " ".join(el.text.split()) == title:
             return el
+    return None
+
+
+_TITLE_CLASS = re.compile(r"title", re.I)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _title_element_before_body(tree: Any, lines: list[str]) -> str | None:
+    """The headline of a page without <h1> whose <title> only names site and channel.
+
+    Why: such CMS detail pages print the headline in a title-classed element ("rumor-title",
+    "article_title") right above the text; the last one before the body's first paragraph is it.
+    """
+    probe = next((line[:20] for line in lines if len(line) >= 12), None)
+    if probe is None:
+        return None
+    body_start, _ = _text_owners(tree, probe, probe)
+    if body_start is None:
+        return None
+    found = None
+    for el in tree.iter():
+        if el is body_start:
+            return found
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT:
+            continue
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if _TITLE_CLASS.search(marks):
+            text = " ".join(el.text_content().split())
+            if 6 <= len(text) <= 80 and _HAN.search(text):
+                found = text
     return None
 
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
-__all__ = ["TitleParts", "headline_in_title", "split_title", "strip_site_name"]
+__all__ = [
+    "TitleParts",
+    "article_headline",
+    "choose_headline",
+    "headline_in_title",
+    "names_only",
+    "split_title",
+    "strip_site_name",
+]
 
 # Separators CMSs put between headline, channel and site.  A bare "-" only counts when the
 # segment after it is recognisably a site or channel (headlines contain dashes too).
@@ -97,7 +106,28 @@ def split_title(
         elif kind == "channel":
             parts.section = segment.strip()  # the leftmost channel is the most specific
         parts.title = parts.title[: last.start()].rstrip()
+    _peel_leading_site(parts, names, label)
     return parts
+
+
+def _peel_leading_site(parts: TitleParts, names: set[str], host_label: str) -> None:
+    """ "理论中国网-2022年第4期": some CMSs put the site's name first; what follows is the page's title."""
+    first = _SEPARATOR.search(parts.title)
+    if first is None or first.start() == 0 or parts.site_name is not None:
+        return
+    head, rest = parts.title[: first.start()].strip(), parts.title[first.end() :].strip()
+    if rest and _kind(head, names, first.group(0), host_label) == "site" and _kind(rest, names) is None:
+        parts.site_name, parts.title = head, rest
+
+
+# A <title> whose every segment is this short names site and channel ("科普中国-辟谣文章"), not a story.
+_NAME_SEGMENT = 6
+
+
+def names_only(title: str) -> bool:
+    """True when ``title`` is two or more short segments: a site/channel label, no headline."""
+    segments = [s.strip() for s in _SEPARATOR.split(title) if s.strip()]
+    return len(segments) >= 2 and all(len(s) <= _NAME_SEGMENT for s in segments)
 
 
 def _classify_tail(
@@ -197,3 +227,89 @@ def headline_in_title(title: str | None, headline: str | None) -> str | None:
     if after and not re.match(r"\s*(?:[|｜_*·•»]|[-–—]\s|[-–—]{2}|ㅣ)", after):
         return None
     return text[start:end]
+
+
+_ARTICLE_TYPE = re.compile(r"Article$|Posting$|^Report$|^Review$")
+
+
+def article_headline(jsonld: list[dict[str, object]]) -> object:
+    """The ``headline`` of the page's schema.org article object (a WebSite's headline is its slogan)."""
+    for obj in jsonld:
+        kinds = obj.get("@type")
+        for kind in kinds if isinstance(kinds, list) else [kinds]:
+            if isinstance(kind, str) and _ARTICLE_TYPE.search(kind) and obj.get("headline"):
+                return obj["headline"]
+    return None
+
+
+def _declared(value: object) -> str | None:
+    """A declared title as text: entities decoded (JSON-LD often carries "&#8217;"), spaces collapsed."""
+    if not isinstance(value, str):
+        return None
+    return " ".join(html.unescape(value).split()) or None
+
+
+def choose_headline(
+    *,
+    jsonld_headline: object = None,
+    og_title: str | None = None,
+    html_title: str | None = None,
+    h1: str | None = None,
+    site_name: str | None = None,
+    host: str | None = None,
+    fallback: str | None = None,
+) -> str | None:
+    """The headline of a page from the titles it declares, without a site-name suffix.
+
+    Order of trust: the schema.org article ``headline`` (the publisher's statement of the headline;
+    og:title is more often a rewrite for sharing), then og:title; a declared title cut short with an
+    ellipsis gives way to a whole one. Without either: the <h1> when the <title> holds it, else
+    the <title>; with no <h1> at all, ``fallback`` (trafilatura's own guess) before the <title>.
+    A title that is only the site's name is skipped.
+    """
+    headline = " ".join(h1.split()) if h1 and h1.strip() else None
+    title = _declared(html_title)
+    names = {_identity(n) for n in (site_name, _host_label(host)) if n and _identity(n)}
+
+    def usable(value: str | None) -> str | None:
+        if not value:
+            return None
+        stripped = _strip_names(strip_site_name(value, site_name, host=host, headline=headline), names)
+        return None if _identity(stripped) in names else stripped
+
+    declared = [d for d in (usable(_declared(jsonld_headline)), usable(_declared(og_title))) if d]
+    whole = [d for d in declared if not _ELLIPSIS.search(d)]
+    if whole or declared:
+        return (whole or declared)[0]
+    if headline and title and _ends_with(title, headline):
+        names.add(_identity(headline))  # "Question title – DW Q&A Pro" under <h1>DW Q&A Pro</h1>
+    if headline and _identity(headline) not in names:
+        inside = headline_in_title(title, headline) if title else None
+        return inside or usable(title) or headline
+    return usable(_declared(fallback)) or usable(title) or headline
+
+
+_ELLIPSIS = re.compile(r"(?:\.\.\.|…)\s*$")
+
+
+def _ends_with(title: str, segment: str) -> bool:
+    """``segment`` is ``title``'s last part, after a separator."""
+    return (
+        title != segment
+        and title.endswith(segment)
+        and bool(
+            _ANY_SEPARATOR.search(title[: len(title) - len(segment)] + "\x00")
+            or re.search(r"\s[-–—|｜·•»:]\s*$", title[: len(title) - len(segment)])
+        )
+    )
+
+
+def _strip_names(text: str, names: set[str]) -> str:
+    """Drop trailing segments that are one of ``names``."""
+    while True:
+        parts = list(_ANY_SEPARATOR.finditer(text))
+        if not parts or parts[-1].start() == 0:
+            return text
+        if _identity(text[parts[-1].end() :]) not in names:
+            return text
+        text = text[: parts[-1].start()].rstrip()
