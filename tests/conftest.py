@@ -84,3 +84,28 @@ def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+# Crawl settings for scheduler tests against the local site: no politeness delays, small limits, one
+# extraction worker, no start-time jitter.
+FAST_SCHEDULE = [
+    "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_MAXSIZE=1000000",
+    "-s", "ARCHIVE_RETRY_BACKOFF_BASE=0.05", "-s", "DOWNLOAD_TIMEOUT=5", "--workers", "1", "--jitter", "0",
+]  # fmt: skip
+
+
+@pytest.fixture
+def cli_env() -> dict[str, str]:
+    """The environment a CLI subprocess needs to import this checkout."""
+    return {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+
+
+@pytest.fixture
+def schedule_command() -> Callable[..., list[str]]:
+    """``newsarchive schedule`` on ``a.db`` and ``sources.toml`` in the working directory, fast settings."""
+
+    def build(*extra: str, once: bool = False) -> list[str]:
+        head = [sys.executable, "-m", "crawler", "schedule", *(["--once"] if once else [])]
+        return [*head, "--db", "a.db", "--sources", "sources.toml", *FAST_SCHEDULE, *extra]
+
+    return build

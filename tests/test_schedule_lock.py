@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,12 +17,6 @@ import sqlite_utils
 from bench.local_site import LocalNewsSite, serve_site, sources_toml
 from pipelines.scheduling import SourceLock, lock_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-FAST = [
-    "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_MAXSIZE=1000000",
-    "-s", "ARCHIVE_RETRY_BACKOFF_BASE=0.05", "-s", "DOWNLOAD_TIMEOUT=5", "--workers", "1", "--jitter", "0",
-]  # fmt: skip
 HOLD = """
 import sys, time
 from pathlib import Path
@@ -31,21 +25,6 @@ lock = SourceLock(Path(sys.argv[1]), "alpha")
 print("held" if lock.acquire() else "busy", flush=True)
 time.sleep(60)
 """
-
-
-def schedule_once(*extra: str) -> list[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "crawler",
-        "schedule",
-        "--once",
-        "--db",
-        "a.db",
-        "--sources",
-        "sources.toml",
-    ]
-    return [*command, *FAST, *extra]
 
 
 def wait_for(condition, timeout: float = 30.0) -> None:
@@ -57,9 +36,9 @@ def wait_for(condition, timeout: float = 30.0) -> None:
 
 
 @pytest.fixture
-def holder(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+def holder(tmp_path: Path, cli_env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(tmp_path / "locks")], env=ENV, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD, str(tmp_path / "locks")], env=cli_env, stdout=subprocess.PIPE, text=True
     )
     assert process.stdout is not None and process.stdout.readline().strip() == "held"
     yield process
@@ -82,25 +61,29 @@ def test_another_process_cannot_take_a_held_lock_until_its_holder_is_killed(
     lock.release()
 
 
-def test_schedule_once_skips_a_source_locked_by_another_process(tmp_path: Path) -> None:
+def test_schedule_once_skips_a_source_locked_by_another_process(
+    tmp_path: Path, cli_env: dict[str, str], schedule_command: Callable[..., list[str]]
+) -> None:
     (tmp_path / "sources.toml").write_text(sources_toml("http://127.0.0.1:9", "alpha"), encoding="utf-8")
     with SourceLock(lock_dir(tmp_path / "a.db"), "alpha"):
         result = subprocess.run(
-            schedule_once(), cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=60
+            schedule_command(once=True), cwd=tmp_path, env=cli_env, capture_output=True, text=True, timeout=60
         )
     assert result.returncode == 0, result.stderr
     assert "alpha: skipped, a crawl of it is running" in result.stderr
     assert sqlite_utils.Database(tmp_path / "a.db")["crawl_runs"].count == 0
 
 
-def test_the_crawl_keeps_the_lock_when_its_scheduler_is_killed(tmp_path: Path) -> None:
+def test_the_crawl_keeps_the_lock_when_its_scheduler_is_killed(
+    tmp_path: Path, cli_env: dict[str, str], schedule_command: Callable[..., list[str]]
+) -> None:
     site = LocalNewsSite(article_count=10, article_delay=0.4, slow_seconds=0.1, oversized_bytes=200_000)
     with serve_site(site) as base_url:
         (tmp_path / "sources.toml").write_text(sources_toml(base_url, "alpha"), encoding="utf-8")
         scheduler = subprocess.Popen(
-            schedule_once("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"),
+            schedule_command("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", once=True),
             cwd=tmp_path,
-            env=ENV,
+            env=cli_env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

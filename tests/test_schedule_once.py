@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,38 +12,15 @@ import sqlite_utils
 from bench.local_site import LocalNewsSite, serve_site, sources_toml
 from pipelines.schema import open_archive
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-FAST = [
-    "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-    "-s", "DOWNLOAD_MAXSIZE=1000000", "-s", "ARCHIVE_RETRY_BACKOFF_BASE=0.05", "-s", "DOWNLOAD_TIMEOUT=5",
-    "--workers", "1", "--jitter", "0",
-]  # fmt: skip
+
+def schedule_once(cwd: Path, env: dict[str, str], command: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
-def schedule_once(cwd: Path) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "crawler",
-        "schedule",
-        "--once",
-        "--db",
-        "a.db",
-        "--sources",
-        "sources.toml",
-    ]
-    return subprocess.run(
-        [*command, *FAST, "--max-parallel", "1"],
-        cwd=cwd,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_once_runs_only_the_due_sources(tmp_path: Path) -> None:
+def test_once_runs_only_the_due_sources(
+    tmp_path: Path, cli_env: dict[str, str], schedule_command: Callable[..., list[str]]
+) -> None:
+    command = schedule_command("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "--max-parallel", "1", once=True)
     site = LocalNewsSite(article_count=6, slow_seconds=0.05, oversized_bytes=100_000)
     with serve_site(site) as base_url:
         definitions = "".join(
@@ -61,7 +37,7 @@ def test_once_runs_only_the_due_sources(tmp_path: Path) -> None:
             )
         db.close()
 
-        first = schedule_once(tmp_path)
+        first = schedule_once(tmp_path, cli_env, command)
         assert first.returncode == 0, first.stderr
         assert "due: stale, never" in first.stderr  # the longest overdue first
         runs = list(sqlite_utils.Database(tmp_path / "a.db").query("select * from crawl_runs where id > 2"))
@@ -76,7 +52,7 @@ def test_once_runs_only_the_due_sources(tmp_path: Path) -> None:
         assert site.article_paths() <= stored
 
         site.clear_log()
-        second = schedule_once(tmp_path)  # right after: nothing is due any more
+        second = schedule_once(tmp_path, cli_env, command)  # right after: nothing is due any more
         assert second.returncode == 0 and "nothing is due" in second.stderr
         assert sqlite_utils.Database(tmp_path / "a.db")["crawl_runs"].count == 4
         assert site.requested_paths() == []

@@ -3,11 +3,10 @@ source at once, each in crawl_runs, and a clean stop on SIGTERM (the running cra
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,14 +14,6 @@ import sqlite_utils
 
 from bench.local_site import LocalNewsSite, serve_site, sources_toml
 from pipelines.schema import open_archive
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-FAST = [
-    "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-    "-s", "DOWNLOAD_MAXSIZE=1000000", "-s", "ARCHIVE_RETRY_BACKOFF_BASE=0.05", "-s", "DOWNLOAD_TIMEOUT=5",
-    "-s", "ARCHIVE_RECHECK_AFTER=0s", "--workers", "1", "--jitter", "0",
-]  # fmt: skip
 
 
 def runs(db_path: Path) -> list[dict]:
@@ -34,7 +25,9 @@ def runs(db_path: Path) -> list[dict]:
         return []
 
 
-def test_scheduler_starts_due_crawls_in_order_never_overlaps_and_stops_on_sigterm(tmp_path: Path) -> None:
+def test_scheduler_starts_due_crawls_in_order_never_overlaps_and_stops_on_sigterm(
+    tmp_path: Path, cli_env: dict[str, str], schedule_command: Callable[..., list[str]]
+) -> None:
     # alpha's crawls take several seconds (20 articles at 0.5 s, re-checked every time): longer than its 2 s
     # interval, so the scheduler must skip a start to keep from overlapping.
     slow = LocalNewsSite(article_count=20, article_delay=0.5, slow_seconds=0.05, oversized_bytes=100_000)
@@ -58,9 +51,9 @@ def test_scheduler_starts_due_crawls_in_order_never_overlaps_and_stops_on_sigter
         db.close()
 
         process = subprocess.Popen(
-            [sys.executable, "-m", "crawler", "schedule", "--db", "a.db", "--sources", "sources.toml", *FAST],
+            schedule_command("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "ARCHIVE_RECHECK_AFTER=0s"),
             cwd=tmp_path,
-            env=ENV,
+            env=cli_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
