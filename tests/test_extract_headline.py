@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pipelines.extract import extract_article
-from pipelines.extract.titles import article_headline, choose_headline
+from pipelines.extract.titles import article_headline, choose_headline, meta_titles
 
 
 def test_article_headline_before_social_title() -> None:
     chosen = choose_headline(
         jsonld_headline="Council approves the harbour plan after a long night",
-        og_title="Harbour plan approved | The Coast Daily",
+        meta_titles=["Harbour plan approved | The Coast Daily"],
         html_title="Harbour plan approved | The Coast Daily",
         h1="Council approves the harbour plan after a long night",
         site_name="The Coast Daily",
@@ -24,13 +24,13 @@ def test_entities_in_jsonld_are_decoded() -> None:
 
 
 def test_og_title_loses_its_site_suffix() -> None:
-    chosen = choose_headline(og_title="Storm closes the ferry | Coast Daily", site_name="Coast Daily")
+    chosen = choose_headline(meta_titles=["Storm closes the ferry | Coast Daily"], site_name="Coast Daily")
     assert chosen == "Storm closes the ferry"
 
 
 def test_a_declared_title_that_is_the_site_name_is_skipped() -> None:
     chosen = choose_headline(
-        og_title="Coast Daily",
+        meta_titles=["Coast Daily"],
         html_title="Storm closes the ferry - Coast Daily",
         h1="Storm closes the ferry",
         site_name="Coast Daily",
@@ -41,7 +41,7 @@ def test_a_declared_title_that_is_the_site_name_is_skipped() -> None:
 def test_a_truncated_declared_title_gives_way_to_a_whole_one() -> None:
     chosen = choose_headline(
         jsonld_headline="Storm closes the ferry and cuts the island off for...",
-        og_title="Storm closes the ferry and cuts the island off for two days",
+        meta_titles=["Storm closes the ferry and cuts the island off for two days"],
     )
     assert chosen == "Storm closes the ferry and cuts the island off for two days"
 
@@ -95,3 +95,13 @@ def test_whole_page_prefers_the_article_headline() -> None:
     result = extract_article(page, "https://coast.example.org/news/harbour-plan")
     assert result is not None
     assert result.title == "Council approves the harbour plan after a long night"
+
+
+def test_meta_titles_in_order_of_trust_and_space_separated_properties() -> None:
+    meta = {
+        "og:title twitter:title": "A title for sharing",
+        "x:title dc:title": "The title of record",
+        "parsely-title": "Parse.ly title",
+        "og:description": "Not a title",
+    }
+    assert meta_titles(meta) == ["The title of record", "A title for sharing", "Parse.ly title"]

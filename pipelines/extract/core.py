@@ -24,7 +24,7 @@ from .furniture import is_furniture, strip_image_urls
 from .images import absolute, is_tiny
 from .pagemeta import MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta, read_page_meta
 from .threads import Thread, find_thread, thread_lines_covered
-from .titles import article_headline, choose_headline, names_only, split_title, strip_site_name
+from .titles import article_headline, choose_headline, meta_titles, names_only, split_title, strip_site_name
 
 __all__ = [
     "EXTRACTOR_NAME",
@@ -199,7 +199,7 @@ def try_extract(
         host = urlsplit(url or page.canonical or "").hostname
         title = choose_headline(
             jsonld_headline=article_headline(page.jsonld),
-            og_title=page.meta.get("og:title"),
+            meta_titles=meta_titles(page.meta),
             html_title=page.title,
             h1=page.h1,
             site_name=og_site,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "article_headline",
     "choose_headline",
     "headline_in_title",
+    "meta_titles",
     "names_only",
     "split_title",
     "strip_site_name",
@@ -229,6 +231,24 @@ def headline_in_title(title: str | None, headline: str | None) -> str | None:
     return text[start:end]
 
 
+# Title metadata in order of trust: Dublin Core is a formal record of the work, OpenGraph is written
+# for sharing, Parse.ly's mirrors one of them.
+_META_TITLE_KEYS = ("dc:title", "dcterms:title", "dcterm:title", "dc.title", "dcterms.title", "og:title",
+                    "parsely-title")  # fmt: skip
+
+
+def meta_titles(meta: Mapping[str, str]) -> list[str]:
+    """Declared titles from <meta> tags, most trusted first; a tag may name several properties
+    ("og:title twitter:title"), as RDFa allows."""
+    found: list[str] = []
+    for wanted in _META_TITLE_KEYS:
+        for key, value in meta.items():
+            if wanted in key.split() and value.strip():
+                found.append(value)
+                break
+    return found
+
+
 _ARTICLE_TYPE = re.compile(r"Article$|Posting$|^Report$|^Review$")
 
 
@@ -252,7 +272,7 @@ def _declared(value: object) -> str | None:
 def choose_headline(
     *,
     jsonld_headline: object = None,
-    og_title: str | None = None,
+    meta_titles: Sequence[str | None] = (),
     html_title: str | None = None,
     h1: str | None = None,
     site_name: str | None = None,
@@ -262,7 +282,8 @@ def choose_headline(
     """The headline of a page from the titles it declares, without a site-name suffix.
 
     Order of trust: the schema.org article ``headline`` (the publisher's statement of the headline;
-    og:title is more often a rewrite for sharing), then og:title; a declared title cut short with an
+    og:title is more often a rewrite for sharing), then ``meta_titles`` in the order given (see
+    :func:`meta_titles`); a declared title cut short with an
     ellipsis gives way to a whole one. Without either: the <h1> when the <title> holds it, else
     the <title>; with no <h1> at all, ``fallback`` (trafilatura's own guess) before the <title>.
     A title that is only the site's name is skipped.
@@ -277,7 +298,7 @@ def choose_headline(
         stripped = _strip_names(strip_site_name(value, site_name, host=host, headline=headline), names)
         return None if _identity(stripped) in names else stripped
 
-    declared = [d for d in (usable(_declared(jsonld_headline)), usable(_declared(og_title))) if d]
+    declared = [d for d in (usable(_declared(v)) for v in (jsonld_headline, *meta_titles)) if d]
     whole = [d for d in declared if not _ELLIPSIS.search(d)]
     if whole or declared:
         return (whole or declared)[0]
