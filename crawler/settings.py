@@ -47,8 +47,9 @@ ARCHIVE_WARC_PREFIX = "newsarchive"
 # fsync the records before the database points at them: once per batch of responses the writer thread
 # took together, not per record (off only for benchmarks)
 ARCHIVE_WARC_FSYNC = True
-# zlib level of each record's gzip member: 6 is within ~1 % of 9's size at ~60 % of its CPU; 1-3 are
-# ~2x cheaper again but ~12-20 % bigger (bench/README_crawl.md)
+# libdeflate level (0-12) of each record's gzip member: 6 is as small as zlib's 6 or 9 (~48.5 KiB a real
+# page) for ~1.5 ms a page against zlib 6's ~3.3; 1-5 save 0.3-0.8 ms more but are 1-10 % bigger
+# (bench/README_crawl.md)
 ARCHIVE_WARC_COMPRESS_LEVEL = 6
 # Re-fetch (conditionally) a known article once its last fetch is this old; empty = never. Per source too.
 ARCHIVE_RECHECK_AFTER = ""
