@@ -256,9 +256,14 @@ def ensure_lsh_table(db: sqlite_utils.Database) -> bool:
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[None]:
     """One explicit transaction: sqlite-utils commits every write ``db.execute`` makes outside one, which
-    would make each counted line and cluster update a commit of its own."""
+    would make each counted line and cluster update a commit of its own.
+
+    IMMEDIATE: the write lock is taken (waiting for it if need be) before the first read. A deferred
+    transaction reads first, and if another connection (the crawl's store and WARC writers) commits before
+    its first write, SQLite refuses that write at once with "database is locked", whatever busy_timeout.
+    """
     if not db.conn.in_transaction:
-        db.conn.execute("BEGIN")
+        db.conn.execute("BEGIN IMMEDIATE")
     with db.conn:  # commits (with whatever the caller left open, as before), or rolls back on an error
         yield
 
