@@ -63,7 +63,6 @@ LINES_TABLE = "dedup_lines"
 STATE_TABLE = "dedup_state"
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
-_WORD = re.compile(r"\w+")
 # Lines that are a page's furniture, not the story: editor and source credits, copyright, app and QR
 # promotions. Only short lines are tested, so a story about an app or a copyright case keeps its text.
 _CREDIT_LINE = re.compile(
@@ -104,7 +103,10 @@ def fold(text: str) -> str:
     return _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold())
 
 
+@lru_cache(maxsize=4096)
 def line_key(line: str) -> str:
+    # Cached: clustering one article keys each of its lines three times (site boilerplate, story lines,
+    # shingles), and a site's template lines recur in every article.
     return " ".join(fold(line).split())
 
 
@@ -124,20 +126,22 @@ def story_lines(text: str, boilerplate: Iterable[str] = ()) -> list[str]:
 
 
 def is_chinese(text: str) -> bool:
-    letters = sum(1 for ch in text[:2000] if ch.isalpha())
-    return letters > 0 and len(_CJK.findall(text[:2000])) / letters > 0.3
+    head = text[:2000]
+    letters = sum(map(str.isalpha, head))
+    return letters > 0 and len(_CJK.findall(head)) / letters > 0.3
 
 
 def shingle_set(lines: Sequence[str]) -> frozenset[str]:
     """Character 5-grams over the folded text (punctuation and spaces removed) for Chinese, word 4-grams
     otherwise. Shingles run across line breaks, so a re-wrapped page shingles alike."""
     joined = "\n".join(lines)
-    folded = fold(joined)
+    # The folded words of the whole text are those of its lines in turn (folding never joins two lines),
+    # so the lines' cached keys serve: no second fold of the text.
+    words = [word for line in lines for word in line_key(line).split()]
     if is_chinese(joined):
-        chars = "".join(folded.split())
+        chars = "".join(words)
         n = CHAR_SHINGLE
         return frozenset(chars[i : i + n] for i in range(max(len(chars) - n + 1, 0)))
-    words = _WORD.findall(folded)
     n = WORD_SHINGLE
     return frozenset(" ".join(words[i : i + n]) for i in range(max(len(words) - n + 1, 0)))
 
@@ -148,13 +152,10 @@ def _permutations() -> Any:
     return MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
 
 
-def _hash32(data: bytes) -> int:
-    return zlib.crc32(data)
-
-
 def minhash(shingles: Iterable[str]) -> MinHash:
+    # zlib.crc32 itself, not a Python wrapper: it is called once per shingle.
     sketch = MinHash(
-        num_perm=NUM_PERM, seed=1, hashfunc=_hash32, permutations=_permutations(), scheme="affine32"
+        num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32, permutations=_permutations(), scheme="affine32"
     )
     sketch.update_batch([s.encode("utf-8") for s in shingles])
     return sketch
@@ -214,12 +215,11 @@ def site_boilerplate(db: sqlite_utils.Database, site: str, text: str) -> set[str
 
 def count_story_lines(db: sqlite_utils.Database, site: str, text: str) -> None:
     """Count the lines of a new story (not of a copy: copies would make the story its own boilerplate)."""
-    for key in _line_keys(text):
-        db.execute(
-            f"insert into [{LINES_TABLE}] (hash, site, stories) values (?, ?, 1) "
-            "on conflict(hash) do update set stories = stories + 1",
-            [_line_hash(site, key), site],
-        )
+    db.conn.executemany(
+        f"insert into [{LINES_TABLE}] (hash, site, stories) values (?, ?, 1) "
+        "on conflict(hash) do update set stories = stories + 1",
+        [(_line_hash(site, key), site) for key in _line_keys(text)],
+    )
 
 
 def _line_hash(site: str, key: str) -> int:
