@@ -47,8 +47,9 @@ ARCHIVE_WARC_PREFIX = "newsarchive"
 # fsync the records before the database points at them: once per batch of responses the writer thread
 # took together, not per record (off only for benchmarks)
 ARCHIVE_WARC_FSYNC = True
-# zlib level of each record's gzip member: 6 is within ~1 % of 9's size at ~60 % of its CPU; 1-3 are
-# ~2x cheaper again but ~12-20 % bigger (bench/README_crawl.md)
+# libdeflate level (0-12) of each record's gzip member: 6 is as small as zlib's 6 or 9 (~48.5 KiB a real
+# page) for ~1.5 ms a page against zlib 6's ~3.3; 1-5 save 0.3-0.8 ms more but are 1-10 % bigger
+# (bench/README_crawl.md)
 ARCHIVE_WARC_COMPRESS_LEVEL = 6
 # Re-fetch (conditionally) a known article once its last fetch is this old; empty = never. Per source too.
 ARCHIVE_RECHECK_AFTER = ""
@@ -60,6 +61,9 @@ ARCHIVE_CONTACT_URL = os.environ.get("NEWSARCHIVE_CONTACT_URL", "https://github.
 USER_AGENT = f"newsarchive/0.1 (+{ARCHIVE_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
+# Items (and requests) of one response handled at once. Scrapy starts this many asyncio tasks for every
+# response, whatever it yields; the default 100 cost ~1 ms of CPU per page, and a page yields one item.
+CONCURRENT_ITEMS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True

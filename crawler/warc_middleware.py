@@ -276,7 +276,9 @@ class WarcCaptureMiddleware:
                 extra=extra,
             )
         else:
-            main = records.response(response.url, date, headers, body, extra)
+            main = records.response(
+                response.url, date, headers, body, extra, payload_digest=hex_to_base32(digest)
+            )
         sent = records.request(
             request.url, date, _request_headers(request, protocol), request.body or b"", record_id(main)
         )

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
-import signal
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -18,27 +15,8 @@ from scrapy.exceptions import DropItem
 from crawler.items import ArticleItem, PageItem
 from pipelines.documents import document_to_record
 from pipelines.errors import DocumentError
+from pipelines.extract_worker import init_worker
 from pipelines.scrapy_support import report_failure
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _init_worker() -> None:
-    # Ctrl-C reaches the whole process group; the crawl decides how to stop, so workers finish the page in
-    # hand instead of dying with it.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
-
-
-def _die_with_parent() -> None:
-    """On Linux, ask the kernel to end this worker when the crawl process dies (even by SIGKILL)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass  # not Linux: workers notice the closed pipe on their next task instead
-    if os.getppid() == 1:  # the parent died before prctl took effect
-        os._exit(0)
 
 
 class ExtractPipeline:
@@ -59,7 +37,7 @@ class ExtractPipeline:
             return None  # inline, for debugging
         # spawn: forking a process that runs a reactor and threads is unsafe.
         return ProcessPoolExecutor(
-            self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
+            self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker
         )
 
     def open_spider(self) -> None:

@@ -2,8 +2,9 @@
 
 A story syndicated across sites differs by title suffix, boilerplate, a cut paragraph, punctuation, or a
 truncated body, so texts are compared as sets of shingles (character 5-grams for Chinese, word 4-grams
-otherwise) with boilerplate lines removed. MinHash (datasketch) with banded LSH finds the few stored
-articles worth comparing; each is then verified on its real shingle sets, so LSH only has to be sensitive.
+otherwise) with boilerplate lines removed. MinHash (datasketch's affine32 scheme, computed here) with banded
+LSH finds the few stored articles worth comparing; each is then verified on its real shingle sets, so LSH
+only has to be sensitive.
 
 The LSH index is one SQLite row per (band bucket, article) in a WITHOUT ROWID table keyed by both: a
 lookup is one query over ``BANDS`` buckets of one b-tree, whatever the size of the archive, and it survives
@@ -16,7 +17,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import sqlite_utils
-from datasketch import MinHash
 
 from pipelines.records import site_of
 from pipelines.schema import DEDUP_LSH_SQL
@@ -63,7 +63,6 @@ LINES_TABLE = "dedup_lines"
 STATE_TABLE = "dedup_state"
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
-_WORD = re.compile(r"\w+")
 # Lines that are a page's furniture, not the story: editor and source credits, copyright, app and QR
 # promotions. Only short lines are tested, so a story about an app or a copyright case keeps its text.
 _CREDIT_LINE = re.compile(
@@ -104,7 +103,10 @@ def fold(text: str) -> str:
     return _NOT_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold())
 
 
+@lru_cache(maxsize=4096)
 def line_key(line: str) -> str:
+    # Cached: clustering one article keys each of its lines three times (site boilerplate, story lines,
+    # shingles), and a site's template lines recur in every article.
     return " ".join(fold(line).split())
 
 
@@ -124,45 +126,61 @@ def story_lines(text: str, boilerplate: Iterable[str] = ()) -> list[str]:
 
 
 def is_chinese(text: str) -> bool:
-    letters = sum(1 for ch in text[:2000] if ch.isalpha())
-    return letters > 0 and len(_CJK.findall(text[:2000])) / letters > 0.3
+    head = text[:2000]
+    letters = sum(map(str.isalpha, head))
+    return letters > 0 and len(_CJK.findall(head)) / letters > 0.3
 
 
 def shingle_set(lines: Sequence[str]) -> frozenset[str]:
     """Character 5-grams over the folded text (punctuation and spaces removed) for Chinese, word 4-grams
     otherwise. Shingles run across line breaks, so a re-wrapped page shingles alike."""
     joined = "\n".join(lines)
-    folded = fold(joined)
+    # The folded words of the whole text are those of its lines in turn (folding never joins two lines),
+    # so the lines' cached keys serve: no second fold of the text.
+    words = [word for line in lines for word in line_key(line).split()]
     if is_chinese(joined):
-        chars = "".join(folded.split())
+        chars = "".join(words)
         n = CHAR_SHINGLE
         return frozenset(chars[i : i + n] for i in range(max(len(chars) - n + 1, 0)))
-    words = _WORD.findall(folded)
     n = WORD_SHINGLE
     return frozenset(" ".join(words[i : i + n]) for i in range(max(len(words) - n + 1, 0)))
 
 
+# MinHash exactly as datasketch 2.x computes it with scheme="affine32" and hashfunc=zlib.crc32 (what the
+# index signature names; tests/test_dedup_near.py checks the two agree), without importing datasketch: its
+# package imports scipy, ~0.4 s of CPU at the start of every crawl.
+_FMIX32 = tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16))  # MurmurHash3's finaliser
+_SEED = 1
+
+
 @lru_cache(maxsize=1)
-def _permutations() -> Any:
-    # Generating the permutations is most of a MinHash's set-up cost: do it once per process.
-    return MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
+def _permutations() -> tuple[Any, Any]:
+    """The affine permutations h -> a * h + b (mod 2**32, ``a`` odd), drawn as datasketch draws them."""
+    generator = np.random.RandomState(_SEED)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
-def _hash32(data: bytes) -> int:
-    return zlib.crc32(data)
+def minhash(shingles: Collection[str]) -> Any:
+    """The NUM_PERM minimum hashes (uint32) of the shingles' crc32, pre-mixed, under each permutation."""
+    if not shingles:
+        return np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+    hashes = np.fromiter(map(zlib.crc32, map(str.encode, shingles)), np.uint32, len(shingles))
+    h = hashes.reshape(-1, 1)
+    s1, m1, s2, m2, s3 = _FMIX32
+    h = h ^ (h >> s1)
+    h = h * m1  # uint32 arrays wrap around: the arithmetic is mod 2**32, as intended
+    h = h ^ (h >> s2)
+    h = h * m2
+    h = h ^ (h >> s3)
+    a, b = _permutations()
+    return (h * a + b).min(axis=0)
 
 
-def minhash(shingles: Iterable[str]) -> MinHash:
-    sketch = MinHash(
-        num_perm=NUM_PERM, seed=1, hashfunc=_hash32, permutations=_permutations(), scheme="affine32"
-    )
-    sketch.update_batch([s.encode("utf-8") for s in shingles])
-    return sketch
-
-
-def lsh_buckets(sketch: MinHash) -> tuple[int, ...]:
+def lsh_buckets(hashvalues: Any) -> tuple[int, ...]:
     """One signed 64-bit bucket per band: a hash of the band's number and its ROWS minimum hashes."""
-    values = np.asarray(sketch.hashvalues, dtype=np.uint64)
+    values = np.asarray(hashvalues, dtype=np.uint64)
     buckets = []
     for band in range(BANDS):
         chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()
@@ -214,12 +232,11 @@ def site_boilerplate(db: sqlite_utils.Database, site: str, text: str) -> set[str
 
 def count_story_lines(db: sqlite_utils.Database, site: str, text: str) -> None:
     """Count the lines of a new story (not of a copy: copies would make the story its own boilerplate)."""
-    for key in _line_keys(text):
-        db.execute(
-            f"insert into [{LINES_TABLE}] (hash, site, stories) values (?, ?, 1) "
-            "on conflict(hash) do update set stories = stories + 1",
-            [_line_hash(site, key), site],
-        )
+    db.conn.executemany(
+        f"insert into [{LINES_TABLE}] (hash, site, stories) values (?, ?, 1) "
+        "on conflict(hash) do update set stories = stories + 1",
+        [(_line_hash(site, key), site) for key in _line_keys(text)],
+    )
 
 
 def _line_hash(site: str, key: str) -> int:
@@ -256,9 +273,14 @@ def ensure_lsh_table(db: sqlite_utils.Database) -> bool:
 @contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[None]:
     """One explicit transaction: sqlite-utils commits every write ``db.execute`` makes outside one, which
-    would make each counted line and cluster update a commit of its own."""
+    would make each counted line and cluster update a commit of its own.
+
+    IMMEDIATE: the write lock is taken (waiting for it if need be) before the first read. A deferred
+    transaction reads first, and if another connection (the crawl's store and WARC writers) commits before
+    its first write, SQLite refuses that write at once with "database is locked", whatever busy_timeout.
+    """
     if not db.conn.in_transaction:
-        db.conn.execute("BEGIN")
+        db.conn.execute("BEGIN IMMEDIATE")
     with db.conn:  # commits (with whatever the caller left open, as before), or rolls back on an error
         yield
 

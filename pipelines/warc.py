@@ -25,6 +25,7 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import deflate
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
@@ -41,8 +42,9 @@ except ImportError:  # pragma: no cover
 SUFFIX = ".warc.gz"
 WARC_VERSION = "1.1"
 DEFAULT_MAX_SIZE = 1_000_000_000
-# zlib level of each record's gzip member. warcio hard-codes 9, which costs about four times the CPU of 6
-# for a file barely smaller (HTML compresses to within ~1-2 % at 6; see bench/README_crawl.md).
+# Compression level (libdeflate, 0-12) of each record's gzip member. On the real pages of the crawl
+# benchmark 6 is as small as zlib's 6 (~48.5 KiB a page) at under half its CPU (~1.5 ms a page against
+# ~3.3), and higher levels gain under 1 % for 30 % more CPU each (see bench/README_crawl.md).
 DEFAULT_COMPRESS_LEVEL = 6
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
@@ -118,14 +120,21 @@ class RecordFactory:
         headers: StatusAndHeaders,
         payload: bytes,
         extra: dict[str, str] | None = None,
+        *,
+        payload_digest: str | None = None,
     ) -> ArcWarcRecord:
+        """``payload_digest`` (as sha256_base32 gives it), when the caller has hashed the payload already:
+        warcio then hashes only the block."""
+        warc_headers = {"WARC-Date": date, **(extra or {})}
+        if payload_digest:
+            warc_headers["WARC-Payload-Digest"] = payload_digest
         return self.builder.create_warc_record(
             uri,
             "response",
             payload=io.BytesIO(payload),
             length=len(payload),
             http_headers=headers,
-            warc_headers_dict={"WARC-Date": date, **(extra or {})},
+            warc_headers_dict=warc_headers,
         )
 
     def request(
@@ -195,8 +204,9 @@ class RecordFactory:
     def serialise(self, record: ArcWarcRecord) -> bytes:
         out = io.BytesIO()
         self.builder._write_warc_record(out, record)
-        compressor = zlib.compressobj(self.compress_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)  # gzip
-        return compressor.compress(out.getvalue()) + compressor.flush()  # one gzip member
+        # libdeflate, not zlib: the same gzip format and size for half the CPU. It compresses a whole
+        # buffer at once (a record is one), and releases the GIL meanwhile, as zlib does.
+        return bytes(deflate.gzip_compress(out.getvalue(), self.compress_level))  # one gzip member
 
 
 def record_id(record: ArcWarcRecord) -> str:

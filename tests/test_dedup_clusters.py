@@ -200,3 +200,27 @@ def test_a_failing_batch_leaves_its_articles_for_the_catch_up(db, make_record) -
     assert db.execute(f"select count(*) from [{nd.LSH_TABLE}]").fetchone()[0] == 0
     assert ensure_clusters(db) == 1
     assert db["articles"].get(first)["cluster_id"] == first
+
+
+def test_clustering_holds_the_write_lock_from_its_first_read(tmp_path, make_record) -> None:
+    """Another writer (the crawl's store and WARC threads) committing between the clustering's first read
+    and its first write must wait, not make SQLite refuse that write with "database is locked"."""
+    import sqlite3
+
+    import pytest
+
+    from pipelines.schema import open_archive
+
+    path = str(tmp_path / "archive.db")
+    db = open_archive(path)
+    other = sqlite3.connect(path, timeout=0)
+    with nd.transaction(db):
+        db.execute("select count(*) from articles").fetchone()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("insert into dedup_state (key, value) values ('other', 'x')")
+        nd.set_state(db, "mine", "y")
+    other.execute("insert into dedup_state (key, value) values ('other', 'x')")
+    other.commit()
+    assert nd.get_state(db, "mine") == "y" and nd.get_state(db, "other") == "x"
+    other.close()
+    db.close()
