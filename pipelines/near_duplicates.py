@@ -2,9 +2,8 @@
 
 A story syndicated across sites differs by title suffix, boilerplate, a cut paragraph, punctuation, or a
 truncated body, so texts are compared as sets of shingles (character 5-grams for Chinese, word 4-grams
-otherwise) with boilerplate lines removed. MinHash (datasketch's affine32 scheme, computed here) with banded
-LSH finds the few stored articles worth comparing; each is then verified on its real shingle sets, so LSH
-only has to be sensitive.
+otherwise) with boilerplate lines removed. MinHash (datasketch) with banded LSH finds the few stored
+articles worth comparing; each is then verified on its real shingle sets, so LSH only has to be sensitive.
 
 The LSH index is one SQLite row per (band bucket, article) in a WITHOUT ROWID table keyed by both: a
 lookup is one query over ``BANDS`` buckets of one b-tree, whatever the size of the archive, and it survives
@@ -17,7 +16,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import sqlite_utils
+from datasketch import MinHash
 
 from pipelines.records import site_of
 from pipelines.schema import DEDUP_LSH_SQL
@@ -146,41 +146,24 @@ def shingle_set(lines: Sequence[str]) -> frozenset[str]:
     return frozenset(" ".join(words[i : i + n]) for i in range(max(len(words) - n + 1, 0)))
 
 
-# MinHash exactly as datasketch 2.x computes it with scheme="affine32" and hashfunc=zlib.crc32 (what the
-# index signature names; tests/test_dedup_near.py checks the two agree), without importing datasketch: its
-# package imports scipy, ~0.4 s of CPU at the start of every crawl.
-_FMIX32 = tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16))  # MurmurHash3's finaliser
-_SEED = 1
-
-
 @lru_cache(maxsize=1)
-def _permutations() -> tuple[Any, Any]:
-    """The affine permutations h -> a * h + b (mod 2**32, ``a`` odd), drawn as datasketch draws them."""
-    generator = np.random.RandomState(_SEED)
-    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
-    return a, b
+def _permutations() -> Any:
+    # Generating the permutations is most of a MinHash's set-up cost: do it once per process.
+    return MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
 
 
-def minhash(shingles: Collection[str]) -> Any:
-    """The NUM_PERM minimum hashes (uint32) of the shingles' crc32, pre-mixed, under each permutation."""
-    if not shingles:
-        return np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
-    hashes = np.fromiter(map(zlib.crc32, map(str.encode, shingles)), np.uint32, len(shingles))
-    h = hashes.reshape(-1, 1)
-    s1, m1, s2, m2, s3 = _FMIX32
-    h = h ^ (h >> s1)
-    h = h * m1  # uint32 arrays wrap around: the arithmetic is mod 2**32, as intended
-    h = h ^ (h >> s2)
-    h = h * m2
-    h = h ^ (h >> s3)
-    a, b = _permutations()
-    return (h * a + b).min(axis=0)
+def minhash(shingles: Iterable[str]) -> MinHash:
+    # zlib.crc32 itself, not a Python wrapper: it is called once per shingle.
+    sketch = MinHash(
+        num_perm=NUM_PERM, seed=1, hashfunc=zlib.crc32, permutations=_permutations(), scheme="affine32"
+    )
+    sketch.update_batch([s.encode("utf-8") for s in shingles])
+    return sketch
 
 
-def lsh_buckets(hashvalues: Any) -> tuple[int, ...]:
+def lsh_buckets(sketch: MinHash) -> tuple[int, ...]:
     """One signed 64-bit bucket per band: a hash of the band's number and its ROWS minimum hashes."""
-    values = np.asarray(hashvalues, dtype=np.uint64)
+    values = np.asarray(sketch.hashvalues, dtype=np.uint64)
     buckets = []
     for band in range(BANDS):
         chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()

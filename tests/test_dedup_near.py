@@ -88,21 +88,3 @@ def test_site_boilerplate_is_learned_from_different_stories(db) -> None:
 def test_short_texts_are_never_matched() -> None:
     assert nd.fingerprint("图片新闻").buckets == ()
     assert len(nd.fingerprint(text(STORY)).buckets) == nd.BANDS
-
-
-def test_minhash_is_datasketch_affine32_minhash_over_crc32() -> None:
-    """The index signature names datasketch's affine32 MinHash over crc32: the signatures must be its very
-    values, so an archive indexed by either finds the same candidates."""
-    import zlib
-
-    from datasketch import MinHash
-
-    for lines in (STORY, OTHER_STORY, ["The port of Qingdao handled a record number of containers."] * 3):
-        shingles = nd.shingle_set(lines)
-        reference = MinHash(num_perm=nd.NUM_PERM, seed=1, hashfunc=zlib.crc32, scheme="affine32")
-        reference.update_batch([s.encode("utf-8") for s in shingles])
-        assert nd.minhash(shingles).tolist() == reference.hashvalues.tolist()
-    assert (
-        nd.minhash(frozenset()).tolist()
-        == MinHash(num_perm=nd.NUM_PERM, scheme="affine32").hashvalues.tolist()
-    )
