@@ -38,7 +38,8 @@ _BLOCK = frozenset(
 _USER_CLASS = re.compile(r"user|author|name|nick|poster|member|avatar", re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _DIGITS = re.compile(r"\d+")
-# A line that is only a post's time or number ("2020年2月9日 17:33", "#3", "5楼") is post chrome.
+# A line that is only a post's time or number ("2020年2月9日 17:33", "#3", "5楼") or a bare
+# like/reply count ("12") is post chrome.
 _CHROME_LINE = re.compile(r"[\d\s:：/.,#|·-]|[年月日楼]|发表于|发布于|posted|on|at|am|pm", re.I)
 MIN_POSTS = 2
 MAX_NAME = 16
@@ -66,10 +67,43 @@ class Thread:
 
 
 def _signature(el: Any) -> str:
-    """tag.class#id with digits blanked; an id counts only when numbered (post_123, pid123)."""
+    """tag.class#id with digits blanked; an id counts only when numbered (post_123, pid123).
+
+    Why no BEM modifiers ("Post--by-start-user", "Post--edited"): they mark one post's state,
+    and would split a thread's posts into several shapes.
+    """
     ident, cls = el.get("id"), el.get("class")
+    if cls and "--" in cls:
+        cls = " ".join(token for token in cls.split() if "--" not in token)
     blanked = _DIGITS.sub("#", ident) if ident else ""
     return f"{el.tag}.{_DIGITS.sub('#', cls) if cls else ''}#{blanked if blanked != ident else ''}"
+
+
+def _class_tokens(el: Any) -> set[str]:
+    return set(_DIGITS.sub("#", el.get("class") or "").split())
+
+
+def _members(parent: Any, signature: str) -> list[Any]:
+    """The parent's children of one signature, and those that only add classes to it.
+
+    Why: the opening or a highlighted post often carries an extra class ("post first-post",
+    "reply sticky") and would otherwise be left out of its own thread.
+    """
+    same = [c for c in parent if c.tag in _POST_TAGS and _signature(c) == signature]
+    tokens = _class_tokens(same[0]) if same else set()
+    if not tokens:
+        return same
+    return [
+        c for c in parent
+        if c.tag in _POST_TAGS and (
+            _signature(c) == signature
+            or (c.tag == same[0].tag and _class_tokens(c) > tokens and _id_part(c) == _id_part(same[0]))
+        )
+    ]  # fmt: skip
+
+
+def _id_part(el: Any) -> str:
+    return _signature(el).rsplit("#", 1)[-1] if "#" in _signature(el) else ""
 
 
 def _hidden(el: Any) -> bool:
@@ -142,14 +176,21 @@ def _read_post(post: Any) -> _Post:
             if stamp or (text and len(text) <= 60 and _TIME.search(text)):
                 info.time_path, info.time_text = path, stamp or text
                 continue
+            # Why: a time printed after an icon ("<i class=clock></i> 1周前") is its parent's text.
+            tail = " ".join((el.tail or "").split())
+            if tail and len(tail) <= 60 and _TIME.search(tail):
+                info.time_path, info.time_text = paths[parent], tail
         named = el.tag == "a" or _USER_CLASS.search(el.get("class") or "")
         if named and text and len(text) <= MAX_NAME and not _TIME.search(text) and not _NOT_NAME.search(text):
             info.names.append((path, text))
     return info
 
 
+_NUMBER_LINE = re.compile(r"#?\d+|\d+\s*楼")
+
+
 def _chrome(line: str) -> bool:
-    return bool(_TIME.search(line) or re.fullmatch(r"#\d+|\d+\s*楼", line)) and not _CHROME_LINE.sub("", line)
+    return bool(_TIME.search(line) or _NUMBER_LINE.fullmatch(line)) and not _CHROME_LINE.sub("", line)
 
 
 def _is_prefix(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
@@ -167,7 +208,9 @@ def _analyse(members: list[Any]) -> Thread | None:
     holds_time: Counter[tuple[str, ...]] = Counter()
     for p in posts:
         totals.update(p.sizes)
-        present.update(p.elements.keys())
+        # Why holding text, not just present: an empty nested-replies box sits in every post,
+        # but only a few posts have replies in it.
+        present.update(p.sizes.keys())
         if p.time_path is not None:
             holds_time.update(p.time_path[:end] for end in range(1, len(p.time_path) + 1))
     # The content slot: the path present in most posts that holds the most non-link text and
@@ -253,11 +296,15 @@ def find_thread(tree: Any) -> Thread | None:
     # Plain iteration over elements only (comments and PIs skipped in C) is cheap; the cost was
     # the per-element bookkeeping, which now happens for timed elements alone.
     for el in tree.iter(etree.Element):
-        text = el.text
-        # Cheap digit/"刚刚" check first: the time pattern is the costly part of the pass.
-        if text and len(text) <= 80 and _MAY_BE_TIME.search(text) and el not in timed and _TIME.search(text):
-            timed.add(el)
-            timed.update(el.iterancestors())
+        # Cheap digit/"刚刚" check first: the time pattern is the costly part of the pass.  A tail
+        # ("<i class=clock></i> 1周前") is the parent's text.
+        for text, owner in ((el.text, el), (el.tail, el.getparent())):
+            if (
+                text and len(text) <= 80 and _MAY_BE_TIME.search(text) and owner is not None
+                and owner not in timed and _TIME.search(text)
+            ):  # fmt: skip
+                timed.add(owner)
+                timed.update(owner.iterancestors())
     # (parent, signature) -> number of timed members.
     counts: dict[tuple[Any, str], int] = {}
     for el in timed:
@@ -273,7 +320,7 @@ def find_thread(tree: Any) -> Thread | None:
         # a page's own thread sits in its main flow.
         if parent.tag in _ASIDE or any(True for _ in parent.iterancestors(*_ASIDE)):
             continue
-        members = [c for c in parent if c.tag in _POST_TAGS and _signature(c) == signature]
+        members = _members(parent, signature)
         thread = _analyse(members)
         if thread is None:
             continue
