@@ -145,7 +145,11 @@ def try_extract(
         # Balanced wins when precision kept almost nothing, or when balanced is not much
         # longer (then the extra text is the short page's own); a far longer balanced
         # result is page chrome.
-        if found > kept and (kept < PRECISION_FALLBACK_CHARS / 2 or found <= 4 * kept):
+        if (
+            found > kept
+            and (kept < PRECISION_FALLBACK_CHARS / 2 or found <= 4 * kept)
+            and not _chrome_only(_text_of(doc), _text_of(balanced))
+        ):
             if doc is not None and balanced is not None:
                 doc.text, doc.raw_text, doc.body = balanced.text, balanced.raw_text, balanced.body
             else:
@@ -270,6 +274,7 @@ def try_extract(
 
 THREAD_LEAD_CHARS = 200
 THREAD_COVERED = 0.8
+DISCUSSION_POSTS = 4
 
 
 def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str], Thread] | None:
@@ -308,9 +313,12 @@ def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str]
         elif not is_furniture(line):
             trailing += len(line)
     longest = max(sum(len(line) for line in post) for post in thread.posts)
-    # An article-like block (more text than any post) before or after the posts is the story.
-    outside = sum(len(line) for line in lead) + trailing
-    if max(outside - trailing, trailing) > max(THREAD_LEAD_CHARS, longest):
+    # An article-like block (more text than any post) before or after the posts is the story,
+    # unless many posts together outweigh it: then it is a discussion's opening post.
+    lead_chars = sum(len(line) for line in lead)
+    outside = lead_chars + trailing
+    discussion = len(thread.posts) >= DISCUSSION_POSTS and thread.chars >= lead_chars
+    if max(0 if discussion else lead_chars, trailing) > max(THREAD_LEAD_CHARS, longest):
         return None
     # Why: a short group (replies nested under one comment) while most extracted text lies
     # outside it is a side list, not the page's main content.
@@ -323,6 +331,22 @@ def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str]
     if thread_lines_covered(thread, "\n".join(lines)) >= THREAD_COVERED:
         return lines, thread  # the article text already holds the posts
     return [*lead, *thread.lines], thread
+
+
+FRAGMENT_CHARS = 10
+FRAGMENT_SHARE = 0.8
+
+
+def _chrome_only(precise: str, balanced: str) -> bool:
+    """Is what the balanced run adds made of fragments (menu items, counters, buttons)?
+
+    Why: on a short post or notice, precision mode keeps just the post; the balanced run adds
+    the page's navigation, action bar and footer, line by line.
+    """
+    kept = {line.strip() for line in precise.split("\n")}
+    extra = [line.strip() for line in balanced.split("\n") if line.strip() and line.strip() not in kept]
+    fragments = sum(len(line) <= FRAGMENT_CHARS for line in extra)
+    return bool(extra) and fragments >= FRAGMENT_SHARE * len(extra)
 
 
 def _trafilatura(tree: Any, url: str | None, precise: bool, *, with_metadata: bool = True) -> Document | None:
