@@ -80,3 +80,30 @@ def test_bare_counters_are_post_chrome() -> None:
     )
     thread = find_thread(html.fromstring(_page(posts)))
     assert thread is not None and thread.lines == REPLIES
+
+
+def test_replies_nested_in_a_lone_comment_make_a_thread() -> None:
+    # One top-level comment (numbered id) with a reply nested inside it, each with its buttons.
+    reply = (
+        '<div class="comment" id="reply-79"><a class="username" href="/u/2">用户2</a><small>10月前</small>'
+        f'<div class="content"><span>{REPLIES[1]}</span></div><a class="op">回复</a></div>'
+    )
+    page = _page(
+        '<div class="comment" id="reply-78"><a class="username" href="/u/1">用户1</a><small>10月前</small>'
+        f'<div class="content"><span>{REPLIES[0]}</span></div><a class="op">回复 1</a>'
+        f'<div class="children">{reply}</div></div>'
+    )
+    thread = find_thread(html.fromstring(page))
+    assert thread is not None and thread.lines == REPLIES[:2]
+    assert thread.author == "用户1"
+
+
+def test_action_buttons_inside_the_content_are_post_chrome() -> None:
+    posts = "".join(
+        f'<div class="comment"><a class="author" href="/u/{i}">用户{i}</a><span>2024-05-1{i} 10:00</span>'
+        f'<div class="body"><span>{text}</span><div class="ops">回复 {i + 2}</div><div class="ops">Like</div>'
+        f"</div></div>"
+        for i, text in enumerate(REPLIES)
+    )
+    thread = find_thread(html.fromstring(_page(posts)))
+    assert thread is not None and thread.lines == REPLIES

@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-__all__ = ["Thread", "find_thread", "thread_lines_covered"]
+__all__ = ["Thread", "find_thread", "opener_replies", "thread_lines_covered"]
 
 # A post's time: absolute dates, "5-18 19:27", relative ages ("3天前", "1 月前", "2 days ago").
 _TIME = re.compile(
@@ -38,9 +38,12 @@ _BLOCK = frozenset(
 _USER_CLASS = re.compile(r"user|author|name|nick|poster|member|avatar", re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _DIGITS = re.compile(r"\d+")
-# A line that is only a post's time or number ("2020年2月9日 17:33", "#3", "5楼") or a bare
-# like/reply count ("12") is post chrome.
-_CHROME_LINE = re.compile(r"[\d\s:：/.,#|·-]|[年月日楼]|发表于|发布于|posted|on|at|am|pm", re.I)
+# A line that is only a post's time or number ("2020年2月9日 17:33", "最后回复 2018年6月24日",
+# "#3", "5楼") or a bare like/reply count ("12", "3 条回复") is post chrome.
+_CHROME_LINE = re.compile(
+    r"[\d\s:：/.,#|·-]|[年月日楼]|发表于|发布于|编辑于|回复于|最后回复|最后编辑|posted|edited|last|on|at|am|pm",
+    re.I,
+)
 MIN_POSTS = 2
 MAX_NAME = 16
 # Names are short and carry no sentence punctuation; a teaser list's "author" link is a headline.
@@ -72,11 +75,17 @@ def _signature(el: Any) -> str:
     Why no BEM modifiers ("Post--by-start-user", "Post--edited"): they mark one post's state,
     and would split a thread's posts into several shapes.
     """
-    ident, cls = el.get("id"), el.get("class")
+    cls = el.get("class")
     if cls and "--" in cls:
         cls = " ".join(token for token in cls.split() if "--" not in token)
+    return f"{el.tag}.{_DIGITS.sub('#', cls) if cls else ''}#{_numbered_id(el)}"
+
+
+def _numbered_id(el: Any) -> str:
+    """The element's id with digits blanked, when it has digits ("reply-#"); else ""."""
+    ident = el.get("id")
     blanked = _DIGITS.sub("#", ident) if ident else ""
-    return f"{el.tag}.{_DIGITS.sub('#', cls) if cls else ''}#{blanked if blanked != ident else ''}"
+    return blanked if blanked != ident else ""
 
 
 def _class_tokens(el: Any) -> set[str]:
@@ -93,17 +102,23 @@ def _members(parent: Any, signature: str) -> list[Any]:
     tokens = _class_tokens(same[0]) if same else set()
     if not tokens:
         return same
+    tag, ident = same[0].tag, _numbered_id(same[0])
     return [
         c for c in parent
         if c.tag in _POST_TAGS and (
             _signature(c) == signature
-            or (c.tag == same[0].tag and _class_tokens(c) > tokens and _id_part(c) == _id_part(same[0]))
+            or (c.tag == tag and _class_tokens(c) > tokens and _numbered_id(c) == ident)
         )
     ]  # fmt: skip
 
 
-def _id_part(el: Any) -> str:
-    return _signature(el).rsplit("#", 1)[-1] if "#" in _signature(el) else ""
+def _nested_members(post: Any, signature: str) -> list[Any]:
+    """A lone numbered post and the replies nested inside it that share its signature.
+
+    Why: comment trees put each reply inside the comment it answers; a page with one
+    top-level comment has a thread all the same.
+    """
+    return [post, *(d for d in post.iterdescendants(post.tag) if _signature(d) == signature)]
 
 
 def _hidden(el: Any) -> bool:
@@ -186,10 +201,16 @@ def _read_post(post: Any) -> _Post:
     return info
 
 
-_NUMBER_LINE = re.compile(r"#?\d+|\d+\s*楼")
+_NUMBER_LINE = re.compile(r"#?\d+|\d+\s*(?:楼|条回复|条评论|个回复|replies|comments)", re.I)
+# A post's action button, alone on its line, with or without its count ("回复 1", "Reply").
+_ACTION_LINE = re.compile(
+    r"(?:回复|回覆|评论|点赞|赞|举报|分享|收藏|引用|reply|like|share|report|quote)\s*\d*", re.I
+)
 
 
 def _chrome(line: str) -> bool:
+    if _ACTION_LINE.fullmatch(line):
+        return True
     return bool(_TIME.search(line) or _NUMBER_LINE.fullmatch(line)) and not _CHROME_LINE.sub("", line)
 
 
@@ -305,22 +326,27 @@ def find_thread(tree: Any) -> Thread | None:
             ):  # fmt: skip
                 timed.add(owner)
                 timed.update(owner.iterancestors())
-    # (parent, signature) -> number of timed members.
-    counts: dict[tuple[Any, str], int] = {}
+    # (parent, signature) -> timed members.
+    groups: dict[tuple[Any, str], list[Any]] = {}
     for el in timed:
         parent = el.getparent()
         if parent is not None and el.tag in _POST_TAGS:
-            key = (parent, _signature(el))
-            counts[key] = counts.get(key, 0) + 1
-    candidates = [key for key, n in counts.items() if n >= MIN_POSTS]
+            groups.setdefault((parent, _signature(el)), []).append(el)
     best: Thread | None = None
     best_order: tuple[int, ...] = ()
-    for parent, signature in candidates:
+    for (parent, signature), found in groups.items():
+        if len(found) >= MIN_POSTS:
+            members = _members(parent, signature)
+        elif _numbered_id(found[0]):
+            members = _nested_members(found[0], signature)
+            if len(members) < MIN_POSTS:
+                continue
+        else:
+            continue
         # Why: sidebars and footers hold activity feeds and teaser lists with times and names;
         # a page's own thread sits in its main flow.
         if parent.tag in _ASIDE or any(True for _ in parent.iterancestors(*_ASIDE)):
             continue
-        members = _members(parent, signature)
         thread = _analyse(members)
         if thread is None:
             continue
@@ -347,3 +373,20 @@ def thread_lines_covered(thread: Thread, text: str) -> float:
     squeezed = "".join(text.split())
     found = sum(bool(post) and "".join(post[0].split())[:16] in squeezed for post in thread.posts)
     return found / len(thread.posts)
+
+
+# The badge a forum prints by the opening poster's name in replies: "(楼主)", "[作者]", "OP".
+_OPENER_BADGE = re.compile(
+    r"[\[(（【]?\s*(?:楼主|樓主|题主|作者|OP|topic starter|original poster)\s*[\])）】]?", re.I
+)
+_BADGE_CHARS = 16
+
+
+def opener_replies(thread: Thread) -> bool:
+    """Does a post carry the opening poster's badge (the one who wrote the text above the thread)?"""
+    for post in thread.elements:
+        for el in post.iter(etree.Element):
+            for piece in (el.text, el.tail):
+                if piece and len(piece) <= _BADGE_CHARS and _OPENER_BADGE.fullmatch(piece.strip()):
+                    return True
+    return False
