@@ -30,3 +30,23 @@ def test_news_story_with_a_few_comments_still_keeps_the_story_only() -> None:
     )
     assert article is not None
     assert "城东公交枢纽正式启用" in article.text and "终于等到了" not in article.text
+
+
+def test_question_whose_asker_replies_keeps_question_and_answers() -> None:
+    # Two short answers under a long question: only the asker's badge on a reply ("[作者]") tells
+    # this from a news story with two comments.
+    article = extract_article(
+        (PAGES / "zh_question_with_asker_reply.html").read_bytes(), "https://dev.example.cn/faq/12"
+    )
+    assert article is not None
+    text = article.text
+    question, answer, thanks = (
+        text.find("我在开源项目里新加了一个统计页面"),
+        text.find("先看一下项目的模块依赖关系"),
+        text.find("感谢指导"),
+    )
+    assert -1 < question < answer < thanks
+    assert "[作者]" not in text and "老王" not in text
+    # A code line split into highlighted spans is found as no single text node; it stays in place.
+    code = text.find("new StatsController(statsRepository)")
+    assert text.find("容器里找不到") < code < text.find("我尝试在启动类上")

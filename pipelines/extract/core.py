@@ -23,7 +23,7 @@ from .decode import decode_html
 from .furniture import is_furniture, strip_image_urls
 from .images import absolute, is_tiny
 from .pagemeta import MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta, read_page_meta
-from .threads import Thread, find_thread, thread_lines_covered
+from .threads import Thread, find_thread, opener_replies, thread_lines_covered
 from .titles import headline_in_title, split_title, strip_site_name
 
 __all__ = [
@@ -226,8 +226,10 @@ def try_extract(
         if not any(c["name"] == thread[1].author for c in contributors):
             contributors.insert(0, {"name": thread[1].author, "role": "author"})
     editor = next((c["name"] for c in contributors if c["role"] == "editor"), None)
-    if thread is not None and thread[1].time:
-        meta_lines.insert(0, thread[1].time)  # the first post's time before reply dates in the body
+    if thread is not None and thread[1].time and thread[0][:1] == thread[1].lines[:1]:
+        # The first post's time before reply dates in the body; when the body opens with a lead
+        # (a question, an opening post), the page's own date line dates it, not the first reply.
+        meta_lines.insert(0, thread[1].time)
     published = _published(
         lambda: _htmldate(tree, doc.url or url), page, chinese, tz_name, fetched_at, meta_lines
     )
@@ -302,27 +304,40 @@ def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str]
     trailing = 0
     posted = "".join("".join(line.split()) for line in thread.lines)
     held = missed = 0
+    reached = False  # a line from the posts or after them has been seen
     for line, source in zip(lines, _line_sources(tree, lines), strict=True):
         if source is not None and source in inside:
             held += len(line)
             missed += len(line) * ("".join(line.split())[:16] not in posted)
-        if source is None or source in inside:
+        if source is None:
+            # Why: a line not found as one text node (code split into highlighted spans) belongs
+            # with the line before it; within the lead, it is the lead's.
+            if lead and not reached:
+                lead.append(line)
+            continue
+        if source in inside:
+            reached = True
             continue
         if order.get(source, end) < start:
             lead.append(line)
-        elif not is_furniture(line):
-            trailing += len(line)
+        else:
+            reached = True
+            trailing += 0 if is_furniture(line) else len(line)
     longest = max(sum(len(line) for line in post) for post in thread.posts)
     # An article-like block (more text than any post) before or after the posts is the story,
     # unless many posts together outweigh it: then it is a discussion's opening post.
     lead_chars = sum(len(line) for line in lead)
     outside = lead_chars + trailing
-    discussion = len(thread.posts) >= DISCUSSION_POSTS and thread.chars >= lead_chars
+    # Why the badge: a reply marked as the opening poster's ("(楼主)", "[作者]") shows the text above
+    # is that poster's own post or question, which a discussion page keeps with its replies.
+    discussion = (len(thread.posts) >= DISCUSSION_POSTS and thread.chars >= lead_chars) or (
+        lead_chars > THREAD_LEAD_CHARS and opener_replies(thread)
+    )
     if max(0 if discussion else lead_chars, trailing) > max(THREAD_LEAD_CHARS, longest):
         return None
     # Why: a short group (replies nested under one comment) while most extracted text lies
     # outside it is a side list, not the page's main content.
-    if outside > max(THREAD_LEAD_CHARS, thread.chars):
+    if (trailing if discussion else outside) > max(THREAD_LEAD_CHARS, thread.chars):
         return None
     # Why: when most text the extractor found inside the posts is missing from the posts as
     # read, the content slot is wrong (e.g. nested replies picked over the comments themselves).
