@@ -28,6 +28,8 @@ _PROMPT = re.compile(
 # Short lines only: a real paragraph that mentions a WeChat account is text, a 12-character
 # "扫描二维码关注我们" is chrome.
 _PROMPT_MAX = 60
+_TERSE_CHARS = 25
+_LIST_ITEM = re.compile(r"\s*(?:\d{1,2}[.、．]|[(（]\d{1,2}[)）])\s*\S")
 _COPYRIGHT_MAX = 160
 RELATED_HEADING = re.compile(
     r"^[\s【\[(（]*(?:相关阅读|相關閱讀|相关新闻|相關新聞|推荐阅读|推薦閱讀|延伸阅读|延伸閱讀|相关链接|相關鏈接|"
@@ -82,8 +84,13 @@ def is_furniture(line: str) -> bool:
         return True
     if len(text) <= _PLAYER_MAX and _PLAYER.search(text):
         return True
-    # Prompts are terse: a line with a full sentence (。) that mentions 扫码 or 举报 is prose.
-    if len(text) <= _PROMPT_MAX and _PROMPT.search(text) and (len(text) <= 25 or "。" not in text):
+    # Prompts are terse: a line with a full sentence (。) that mentions 扫码 or 举报 is prose, and so
+    # is a longer item of the author's numbered list ("6.微信扫码登录，无需绑定手机号").
+    if (
+        len(text) <= _PROMPT_MAX
+        and _PROMPT.search(text)
+        and (len(text) <= _TERSE_CHARS or ("。" not in text and not _LIST_ITEM.match(text)))
+    ):
         return True
     return bool(_BARE_URL.match(text))
 
