@@ -25,3 +25,6 @@ def test_fragments_only_count_as_chrome() -> None:
     # A balanced run that adds real paragraphs found more of the page's text.
     more = f"{post}\n第二段说明：合同里的租金和押金条款可以按各自小区的情况修改。\n首页"
     assert not _chrome_only(post, more)
+    # Short lines with sentence punctuation are verse or replies, not menus.
+    verse = "\n".join([post, "床前明月光，", "疑是地上霜。", "举头望明月，", "低头思故乡。"])
+    assert not _chrome_only(post, verse)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import html
 
-from pipelines.extract.threads import find_thread
+from pipelines.extract.threads import find_thread, opener_replies
 
 REPLIES = [
     "我也遇到过这个问题，重启之后就好了。",
@@ -107,3 +107,22 @@ def test_action_buttons_inside_the_content_are_post_chrome() -> None:
     )
     thread = find_thread(html.fromstring(_page(posts)))
     assert thread is not None and thread.lines == REPLIES
+
+
+def _replies_with_label(label: str) -> str:
+    return _page(
+        "".join(
+            f'<div class="comment"><a class="author" href="/u/{i}">用户{i}</a><span class="tag">{label}</span>'
+            f'<span>2024-05-1{i} 10:00</span><div class="body"><p>{text}</p></div></div>'
+            for i, text in enumerate(REPLIES)
+        )
+    )
+
+
+def test_opening_posters_badge_is_recognised() -> None:
+    for badge in ("(楼主)", "[作者]", "OP"):
+        thread = find_thread(html.fromstring(_replies_with_label(badge)))
+        assert thread is not None and opener_replies(thread)
+    # A bare "作者" is a common label, not a badge.
+    thread = find_thread(html.fromstring(_replies_with_label("作者")))
+    assert thread is not None and not opener_replies(thread)

@@ -350,6 +350,7 @@ def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str]
 
 FRAGMENT_CHARS = 10
 FRAGMENT_SHARE = 0.8
+_SENTENCE_MARK = re.compile(r"[，。！？；,!?;]")
 
 
 def _chrome_only(precise: str, balanced: str) -> bool:
@@ -360,7 +361,8 @@ def _chrome_only(precise: str, balanced: str) -> bool:
     """
     kept = {line.strip() for line in precise.split("\n")}
     extra = [line.strip() for line in balanced.split("\n") if line.strip() and line.strip() not in kept]
-    fragments = sum(len(line) <= FRAGMENT_CHARS for line in extra)
+    # A short line with sentence punctuation (a verse, a terse reply) is text, not a fragment.
+    fragments = sum(len(line) <= FRAGMENT_CHARS and not _SENTENCE_MARK.search(line) for line in extra)
     return bool(extra) and fragments >= FRAGMENT_SHARE * len(extra)
 
 

@@ -317,13 +317,19 @@ def find_thread(tree: Any) -> Thread | None:
     # Plain iteration over elements only (comments and PIs skipped in C) is cheap; the cost was
     # the per-element bookkeeping, which now happens for timed elements alone.
     for el in tree.iter(etree.Element):
-        # Cheap digit/"刚刚" check first: the time pattern is the costly part of the pass.  A tail
-        # ("<i class=clock></i> 1周前") is the parent's text.
-        for text, owner in ((el.text, el), (el.tail, el.getparent())):
-            if (
-                text and len(text) <= 80 and _MAY_BE_TIME.search(text) and owner is not None
-                and owner not in timed and _TIME.search(text)
-            ):  # fmt: skip
+        # Cheap digit/"刚刚" check first: the time pattern is the costly part of the pass.
+        text = el.text
+        if text and len(text) <= 80 and _MAY_BE_TIME.search(text) and el not in timed and _TIME.search(text):
+            timed.add(el)
+            timed.update(el.iterancestors())
+        # A tail ("<i class=clock></i> 1周前") is the parent's text; most tails are whitespace.
+        tail = el.tail
+        if (
+            tail and len(tail) <= 80 and not tail.isspace() and _MAY_BE_TIME.search(tail)
+            and _TIME.search(tail)
+        ):  # fmt: skip
+            owner = el.getparent()
+            if owner is not None and owner not in timed:
                 timed.add(owner)
                 timed.update(owner.iterancestors())
     # (parent, signature) -> timed members.
@@ -376,8 +382,9 @@ def thread_lines_covered(thread: Thread, text: str) -> float:
 
 
 # The badge a forum prints by the opening poster's name in replies: "(楼主)", "[作者]", "OP".
+# "作者" alone is too common a label; only bracketed it is a badge.
 _OPENER_BADGE = re.compile(
-    r"[\[(（【]?\s*(?:楼主|樓主|题主|作者|OP|topic starter|original poster)\s*[\])）】]?", re.I
+    r"[\[(（【]\s*(?:楼主|樓主|题主|作者)\s*[\])）】]|楼主|樓主|题主|OP|topic starter|original poster", re.I
 )
 _BADGE_CHARS = 16
 
