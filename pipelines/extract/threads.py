@@ -98,17 +98,15 @@ def _members(parent: Any, signature: str) -> list[Any]:
     Why: the opening or a highlighted post often carries an extra class ("post first-post",
     "reply sticky") and would otherwise be left out of its own thread.
     """
-    same = [c for c in parent if c.tag in _POST_TAGS and _signature(c) == signature]
+    shaped = [(c, _signature(c)) for c in parent if c.tag in _POST_TAGS]
+    same = [c for c, shape in shaped if shape == signature]
     tokens = _class_tokens(same[0]) if same else set()
     if not tokens:
         return same
     tag, ident = same[0].tag, _numbered_id(same[0])
     return [
-        c for c in parent
-        if c.tag in _POST_TAGS and (
-            _signature(c) == signature
-            or (c.tag == tag and _class_tokens(c) > tokens and _numbered_id(c) == ident)
-        )
+        c for c, shape in shaped
+        if shape == signature or (c.tag == tag and _class_tokens(c) > tokens and _numbered_id(c) == ident)
     ]  # fmt: skip
 
 
@@ -118,7 +116,8 @@ def _nested_members(post: Any, signature: str) -> list[Any]:
     Why: comment trees put each reply inside the comment it answers; a page with one
     top-level comment has a thread all the same.
     """
-    return [post, *(d for d in post.iterdescendants(post.tag) if _signature(d) == signature)]
+    # Only numbered descendants can share a numbered signature; the id test is the cheap one.
+    return [post, *(d for d in post.iterdescendants(post.tag) if d.get("id") and _signature(d) == signature)]
 
 
 def _hidden(el: Any) -> bool:
