@@ -28,3 +28,11 @@ def test_fragments_only_count_as_chrome() -> None:
     # Short lines with sentence punctuation are verse or replies, not menus.
     verse = "\n".join([post, "床前明月光，", "疑是地上霜。", "举头望明月，", "低头思故乡。"])
     assert not _chrome_only(post, verse)
+
+
+def test_chrome_run_together_with_the_post_on_one_line() -> None:
+    post = "提前祝大家元旦快乐！！！！！"
+    blob = f"鹿小町 发布于 2020-12-30 19:24:15 管理 {post} 交流 5 浏览 (640) 点赞 (5) 收藏"
+    assert _chrome_only(post, blob)
+    # The same line with a sentence of its own added is more text, not chrome.
+    assert not _chrome_only(post, f"{blob} 元旦假期从一月一日开始，共放假三天，大家注意安排好出行。")

@@ -357,13 +357,24 @@ def _chrome_only(precise: str, balanced: str) -> bool:
     """Is what the balanced run adds made of fragments (menu items, counters, buttons)?
 
     Why: on a short post or notice, precision mode keeps just the post; the balanced run adds
-    the page's navigation, action bar and footer, line by line.
+    the page's navigation, action bar and footer, line by line (most added lines are
+    fragments) or run together with the post on one line ("鹿小町 发布于 2020-12-30 管理
+    <the post> 交流 5 浏览 (640) 收藏": every added piece is a fragment).
     """
-    kept = {line.strip() for line in precise.split("\n")}
-    extra = [line.strip() for line in balanced.split("\n") if line.strip() and line.strip() not in kept]
-    # A short line with sentence punctuation (a verse, a terse reply) is text, not a fragment.
-    fragments = sum(len(line) <= FRAGMENT_CHARS and not _SENTENCE_MARK.search(line) for line in extra)
-    return bool(extra) and fragments >= FRAGMENT_SHARE * len(extra)
+    kept = {line.strip() for line in precise.split("\n") if line.strip()}
+    lines = [line.strip() for line in balanced.split("\n") if line.strip() and line.strip() not in kept]
+    if lines and sum(map(_fragment, lines)) >= FRAGMENT_SHARE * len(lines):
+        return True
+    rest = balanced
+    for line in sorted(kept, key=len, reverse=True):
+        rest = rest.replace(line, "\n")
+    pieces = rest.split()
+    return bool(pieces) and all(map(_fragment, pieces))
+
+
+def _fragment(text: str) -> bool:
+    # A short text with sentence punctuation (a verse, a terse reply) is no fragment.
+    return len(text) <= FRAGMENT_CHARS and not _SENTENCE_MARK.search(text)
 
 
 def _trafilatura(tree: Any, url: str | None, precise: bool, *, with_metadata: bool = True) -> Document | None:
