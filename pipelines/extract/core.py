@@ -23,7 +23,7 @@ from .decode import decode_html
 from .furniture import is_furniture, strip_image_urls
 from .images import absolute, is_tiny
 from .pagemeta import MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta, read_page_meta
-from .threads import Thread, find_thread, thread_lines_covered
+from .threads import Thread, find_thread, opener_replies, thread_lines_covered
 from .titles import article_headline, choose_headline, meta_titles, names_only, split_title, strip_site_name
 
 __all__ = [
@@ -145,7 +145,11 @@ def try_extract(
         # Balanced wins when precision kept almost nothing, or when balanced is not much
         # longer (then the extra text is the short page's own); a far longer balanced
         # result is page chrome.
-        if found > kept and (kept < PRECISION_FALLBACK_CHARS / 2 or found <= 4 * kept):
+        if (
+            found > kept
+            and (kept < PRECISION_FALLBACK_CHARS / 2 or found <= 4 * kept)
+            and not _chrome_only(_text_of(doc), _text_of(balanced))
+        ):
             if doc is not None and balanced is not None:
                 doc.text, doc.raw_text, doc.body = balanced.text, balanced.raw_text, balanced.body
             else:
@@ -230,8 +234,10 @@ def try_extract(
         if not any(c["name"] == thread[1].author for c in contributors):
             contributors.insert(0, {"name": thread[1].author, "role": "author"})
     editor = next((c["name"] for c in contributors if c["role"] == "editor"), None)
-    if thread is not None and thread[1].time:
-        meta_lines.insert(0, thread[1].time)  # the first post's time before reply dates in the body
+    if thread is not None and thread[1].time and thread[0][:1] == thread[1].lines[:1]:
+        # The first post's time before reply dates in the body; when the body opens with a lead
+        # (a question, an opening post), the page's own date line dates it, not the first reply.
+        meta_lines.insert(0, thread[1].time)
     published = _published(
         lambda: _htmldate(tree, doc.url or url), page, chinese, tz_name, fetched_at, meta_lines
     )
@@ -278,6 +284,7 @@ def try_extract(
 
 THREAD_LEAD_CHARS = 200
 THREAD_COVERED = 0.8
+DISCUSSION_POSTS = 4
 
 
 def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str], Thread] | None:
@@ -305,24 +312,40 @@ def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str]
     trailing = 0
     posted = "".join("".join(line.split()) for line in thread.lines)
     held = missed = 0
+    reached = False  # a line from the posts or after them has been seen
     for line, source in zip(lines, _line_sources(tree, lines), strict=True):
         if source is not None and source in inside:
             held += len(line)
             missed += len(line) * ("".join(line.split())[:16] not in posted)
-        if source is None or source in inside:
+        if source is None:
+            # Why: a line not found as one text node (code split into highlighted spans) belongs
+            # with the line before it; within the lead, it is the lead's.
+            if lead and not reached:
+                lead.append(line)
+            continue
+        if source in inside:
+            reached = True
             continue
         if order.get(source, end) < start:
             lead.append(line)
-        elif not is_furniture(line):
-            trailing += len(line)
+        else:
+            reached = True
+            trailing += 0 if is_furniture(line) else len(line)
     longest = max(sum(len(line) for line in post) for post in thread.posts)
-    # An article-like block (more text than any post) before or after the posts is the story.
-    outside = sum(len(line) for line in lead) + trailing
-    if max(outside - trailing, trailing) > max(THREAD_LEAD_CHARS, longest):
+    # An article-like block (more text than any post) before or after the posts is the story,
+    # unless many posts together outweigh it: then it is a discussion's opening post.
+    lead_chars = sum(len(line) for line in lead)
+    outside = lead_chars + trailing
+    # Why the badge: a reply marked as the opening poster's ("(楼主)", "[作者]") shows the text above
+    # is that poster's own post or question, which a discussion page keeps with its replies.
+    discussion = (len(thread.posts) >= DISCUSSION_POSTS and thread.chars >= lead_chars) or (
+        lead_chars > THREAD_LEAD_CHARS and opener_replies(thread)
+    )
+    if max(0 if discussion else lead_chars, trailing) > max(THREAD_LEAD_CHARS, longest):
         return None
     # Why: a short group (replies nested under one comment) while most extracted text lies
     # outside it is a side list, not the page's main content.
-    if outside > max(THREAD_LEAD_CHARS, thread.chars):
+    if (trailing if discussion else outside) > max(THREAD_LEAD_CHARS, thread.chars):
         return None
     # Why: when most text the extractor found inside the posts is missing from the posts as
     # read, the content slot is wrong (e.g. nested replies picked over the comments themselves).
@@ -331,6 +354,35 @@ def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str]
     if thread_lines_covered(thread, "\n".join(lines)) >= THREAD_COVERED:
         return lines, thread  # the article text already holds the posts
     return [*lead, *thread.lines], thread
+
+
+FRAGMENT_CHARS = 10
+FRAGMENT_SHARE = 0.8
+_SENTENCE_MARK = re.compile(r"[，。！？；,!?;]")
+
+
+def _chrome_only(precise: str, balanced: str) -> bool:
+    """Is what the balanced run adds made of fragments (menu items, counters, buttons)?
+
+    Why: on a short post or notice, precision mode keeps just the post; the balanced run adds
+    the page's navigation, action bar and footer, line by line (most added lines are
+    fragments) or run together with the post on one line ("鹿小町 发布于 2020-12-30 管理
+    <the post> 交流 5 浏览 (640) 收藏": every added piece is a fragment).
+    """
+    kept = {line.strip() for line in precise.split("\n") if line.strip()}
+    lines = [line.strip() for line in balanced.split("\n") if line.strip() and line.strip() not in kept]
+    if lines and sum(map(_fragment, lines)) >= FRAGMENT_SHARE * len(lines):
+        return True
+    rest = balanced
+    for line in sorted(kept, key=len, reverse=True):
+        rest = rest.replace(line, "\n")
+    pieces = rest.split()
+    return bool(pieces) and all(map(_fragment, pieces))
+
+
+def _fragment(text: str) -> bool:
+    # A short text with sentence punctuation (a verse, a terse reply) is no fragment.
+    return len(text) <= FRAGMENT_CHARS and not _SENTENCE_MARK.search(text)
 
 
 def _trafilatura(tree: Any, url: str | None, precise: bool, *, with_metadata: bool = True) -> Document | None:

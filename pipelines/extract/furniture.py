@@ -21,11 +21,15 @@ _PROMPT = re.compile(
     r"点击进入专题|點擊進入專題|进入专题|返回首页|返回首頁|返回顶部|返回頂部|打印本页|打印本頁|关闭窗口|關閉窗口|"
     r"【?字号|字體：|字体：|\[?打印\]?|【纠错】|纠错|收藏本文|推荐给朋友|点击查看|點擊查看|阅读原文|閱讀原文|"
     r"浏览次数|瀏覽次數|阅读量|閱讀量|点赞|評論\(|评论\(|我要评论|参与评论|举报|下载客户端|下载APP|打开APP|"
-    r"^[上下]一篇|^上一页|^下一页|^责任编辑|^編輯：|^编辑：|^来源：|^來源："
+    r"^[上下]一篇|^上一页|^下一页|^责任编辑|^編輯：|^编辑：|^来源：|^來源：|"
+    # Login walls and teaser stamps: "登录后您可以享受以下权益：", "最新推荐文章于 2023-09-04 发布".
+    r"登录后|登錄後|请先登录|請先登錄|立即登录|^登\s*录$|^注\s*册$|推荐文章"
 )
 # Short lines only: a real paragraph that mentions a WeChat account is text, a 12-character
 # "扫描二维码关注我们" is chrome.
 _PROMPT_MAX = 60
+_TERSE_CHARS = 25
+_LIST_ITEM = re.compile(r"\s*(?:\d{1,2}[.、．]|[(（]\d{1,2}[)）])\s*\S")
 _COPYRIGHT_MAX = 160
 RELATED_HEADING = re.compile(
     r"^[\s【\[(（]*(?:相关阅读|相關閱讀|相关新闻|相關新聞|推荐阅读|推薦閱讀|延伸阅读|延伸閱讀|相关链接|相關鏈接|"
@@ -80,8 +84,13 @@ def is_furniture(line: str) -> bool:
         return True
     if len(text) <= _PLAYER_MAX and _PLAYER.search(text):
         return True
-    # Prompts are terse: a line with a full sentence (。) that mentions 扫码 or 举报 is prose.
-    if len(text) <= _PROMPT_MAX and _PROMPT.search(text) and (len(text) <= 25 or "。" not in text):
+    # Prompts are terse: a line with a full sentence (。) that mentions 扫码 or 举报 is prose, and so
+    # is a longer item of the author's numbered list ("6.微信扫码登录，无需绑定手机号").
+    if (
+        len(text) <= _PROMPT_MAX
+        and _PROMPT.search(text)
+        and (len(text) <= _TERSE_CHARS or ("。" not in text and not _LIST_ITEM.match(text)))
+    ):
         return True
     return bool(_BARE_URL.match(text))
 

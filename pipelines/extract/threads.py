@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-__all__ = ["Thread", "find_thread", "thread_lines_covered"]
+__all__ = ["Thread", "find_thread", "opener_replies", "thread_lines_covered"]
 
 # A post's time: absolute dates, "5-18 19:27", relative ages ("3天前", "1 月前", "2 days ago").
 _TIME = re.compile(
@@ -38,8 +38,12 @@ _BLOCK = frozenset(
 _USER_CLASS = re.compile(r"user|author|name|nick|poster|member|avatar", re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _DIGITS = re.compile(r"\d+")
-# A line that is only a post's time or number ("2020年2月9日 17:33", "#3", "5楼") is post chrome.
-_CHROME_LINE = re.compile(r"[\d\s:：/.,#|·-]|[年月日楼]|发表于|发布于|posted|on|at|am|pm", re.I)
+# A line that is only a post's time or number ("2020年2月9日 17:33", "最后回复 2018年6月24日",
+# "#3", "5楼") or a bare like/reply count ("12", "3 条回复") is post chrome.
+_CHROME_LINE = re.compile(
+    r"[\d\s:：/.,#|·-]|[年月日楼]|发表于|发布于|编辑于|回复于|最后回复|最后编辑|posted|edited|last|on|at|am|pm",
+    re.I,
+)
 MIN_POSTS = 2
 MAX_NAME = 16
 # Names are short and carry no sentence punctuation; a teaser list's "author" link is a headline.
@@ -66,10 +70,54 @@ class Thread:
 
 
 def _signature(el: Any) -> str:
-    """tag.class#id with digits blanked; an id counts only when numbered (post_123, pid123)."""
-    ident, cls = el.get("id"), el.get("class")
+    """tag.class#id with digits blanked; an id counts only when numbered (post_123, pid123).
+
+    Why no BEM modifiers ("Post--by-start-user", "Post--edited"): they mark one post's state,
+    and would split a thread's posts into several shapes.
+    """
+    cls = el.get("class")
+    if cls and "--" in cls:
+        cls = " ".join(token for token in cls.split() if "--" not in token)
+    return f"{el.tag}.{_DIGITS.sub('#', cls) if cls else ''}#{_numbered_id(el)}"
+
+
+def _numbered_id(el: Any) -> str:
+    """The element's id with digits blanked, when it has digits ("reply-#"); else ""."""
+    ident = el.get("id")
     blanked = _DIGITS.sub("#", ident) if ident else ""
-    return f"{el.tag}.{_DIGITS.sub('#', cls) if cls else ''}#{blanked if blanked != ident else ''}"
+    return blanked if blanked != ident else ""
+
+
+def _class_tokens(el: Any) -> set[str]:
+    return set(_DIGITS.sub("#", el.get("class") or "").split())
+
+
+def _members(parent: Any, signature: str) -> list[Any]:
+    """The parent's children of one signature, and those that only add classes to it.
+
+    Why: the opening or a highlighted post often carries an extra class ("post first-post",
+    "reply sticky") and would otherwise be left out of its own thread.
+    """
+    shaped = [(c, _signature(c)) for c in parent if c.tag in _POST_TAGS]
+    same = [c for c, shape in shaped if shape == signature]
+    tokens = _class_tokens(same[0]) if same else set()
+    if not tokens:
+        return same
+    tag, ident = same[0].tag, _numbered_id(same[0])
+    return [
+        c for c, shape in shaped
+        if shape == signature or (c.tag == tag and _class_tokens(c) > tokens and _numbered_id(c) == ident)
+    ]  # fmt: skip
+
+
+def _nested_members(post: Any, signature: str) -> list[Any]:
+    """A lone numbered post and the replies nested inside it that share its signature.
+
+    Why: comment trees put each reply inside the comment it answers; a page with one
+    top-level comment has a thread all the same.
+    """
+    # Only numbered descendants can share a numbered signature; the id test is the cheap one.
+    return [post, *(d for d in post.iterdescendants(post.tag) if d.get("id") and _signature(d) == signature)]
 
 
 def _hidden(el: Any) -> bool:
@@ -142,14 +190,27 @@ def _read_post(post: Any) -> _Post:
             if stamp or (text and len(text) <= 60 and _TIME.search(text)):
                 info.time_path, info.time_text = path, stamp or text
                 continue
+            # Why: a time printed after an icon ("<i class=clock></i> 1周前") is its parent's text.
+            tail = " ".join((el.tail or "").split())
+            if tail and len(tail) <= 60 and _TIME.search(tail):
+                info.time_path, info.time_text = paths[parent], tail
         named = el.tag == "a" or _USER_CLASS.search(el.get("class") or "")
         if named and text and len(text) <= MAX_NAME and not _TIME.search(text) and not _NOT_NAME.search(text):
             info.names.append((path, text))
     return info
 
 
+_NUMBER_LINE = re.compile(r"#?\d+|\d+\s*(?:楼|条回复|条评论|个回复|replies|comments)", re.I)
+# A post's action button, alone on its line, with or without its count ("回复 1", "Reply").
+_ACTION_LINE = re.compile(
+    r"(?:回复|回覆|评论|点赞|赞|举报|分享|收藏|引用|reply|like|share|report|quote)\s*\d*", re.I
+)
+
+
 def _chrome(line: str) -> bool:
-    return bool(_TIME.search(line) or re.fullmatch(r"#\d+|\d+\s*楼", line)) and not _CHROME_LINE.sub("", line)
+    if _ACTION_LINE.fullmatch(line):
+        return True
+    return bool(_TIME.search(line) or _NUMBER_LINE.fullmatch(line)) and not _CHROME_LINE.sub("", line)
 
 
 def _is_prefix(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
@@ -167,7 +228,9 @@ def _analyse(members: list[Any]) -> Thread | None:
     holds_time: Counter[tuple[str, ...]] = Counter()
     for p in posts:
         totals.update(p.sizes)
-        present.update(p.elements.keys())
+        # Why holding text, not just present: an empty nested-replies box sits in every post,
+        # but only a few posts have replies in it.
+        present.update(p.sizes.keys())
         if p.time_path is not None:
             holds_time.update(p.time_path[:end] for end in range(1, len(p.time_path) + 1))
     # The content slot: the path present in most posts that holds the most non-link text and
@@ -253,27 +316,42 @@ def find_thread(tree: Any) -> Thread | None:
     # Plain iteration over elements only (comments and PIs skipped in C) is cheap; the cost was
     # the per-element bookkeeping, which now happens for timed elements alone.
     for el in tree.iter(etree.Element):
-        text = el.text
         # Cheap digit/"刚刚" check first: the time pattern is the costly part of the pass.
+        text = el.text
         if text and len(text) <= 80 and _MAY_BE_TIME.search(text) and el not in timed and _TIME.search(text):
             timed.add(el)
             timed.update(el.iterancestors())
-    # (parent, signature) -> number of timed members.
-    counts: dict[tuple[Any, str], int] = {}
+        # A tail ("<i class=clock></i> 1周前") is the parent's text; most tails are whitespace.
+        tail = el.tail
+        if (
+            tail and len(tail) <= 80 and not tail.isspace() and _MAY_BE_TIME.search(tail)
+            and _TIME.search(tail)
+        ):  # fmt: skip
+            owner = el.getparent()
+            if owner is not None and owner not in timed:
+                timed.add(owner)
+                timed.update(owner.iterancestors())
+    # (parent, signature) -> timed members.
+    groups: dict[tuple[Any, str], list[Any]] = {}
     for el in timed:
         parent = el.getparent()
         if parent is not None and el.tag in _POST_TAGS:
-            key = (parent, _signature(el))
-            counts[key] = counts.get(key, 0) + 1
-    candidates = [key for key, n in counts.items() if n >= MIN_POSTS]
+            groups.setdefault((parent, _signature(el)), []).append(el)
     best: Thread | None = None
     best_order: tuple[int, ...] = ()
-    for parent, signature in candidates:
+    for (parent, signature), found in groups.items():
+        if len(found) >= MIN_POSTS:
+            members = _members(parent, signature)
+        elif _numbered_id(found[0]):
+            members = _nested_members(found[0], signature)
+            if len(members) < MIN_POSTS:
+                continue
+        else:
+            continue
         # Why: sidebars and footers hold activity feeds and teaser lists with times and names;
         # a page's own thread sits in its main flow.
         if parent.tag in _ASIDE or any(True for _ in parent.iterancestors(*_ASIDE)):
             continue
-        members = [c for c in parent if c.tag in _POST_TAGS and _signature(c) == signature]
         thread = _analyse(members)
         if thread is None:
             continue
@@ -300,3 +378,21 @@ def thread_lines_covered(thread: Thread, text: str) -> float:
     squeezed = "".join(text.split())
     found = sum(bool(post) and "".join(post[0].split())[:16] in squeezed for post in thread.posts)
     return found / len(thread.posts)
+
+
+# The badge a forum prints by the opening poster's name in replies: "(楼主)", "[作者]", "OP".
+# "作者" alone is too common a label; only bracketed it is a badge.
+_OPENER_BADGE = re.compile(
+    r"[\[(（【]\s*(?:楼主|樓主|题主|作者)\s*[\])）】]|楼主|樓主|题主|OP|topic starter|original poster", re.I
+)
+_BADGE_CHARS = 16
+
+
+def opener_replies(thread: Thread) -> bool:
+    """Does a post carry the opening poster's badge (the one who wrote the text above the thread)?"""
+    for post in thread.elements:
+        for el in post.iter(etree.Element):
+            for piece in (el.text, el.tail):
+                if piece and len(piece) <= _BADGE_CHARS and _OPENER_BADGE.fullmatch(piece.strip()):
+                    return True
+    return False
