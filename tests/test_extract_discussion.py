@@ -50,3 +50,13 @@ def test_question_whose_asker_replies_keeps_question_and_answers() -> None:
     # A code line split into highlighted spans is found as no single text node; it stays in place.
     code = text.find("new StatsController(statsRepository)")
     assert text.find("容器里找不到") < code < text.find("我尝试在启动类上")
+
+
+def test_a_page_declaring_a_news_article_keeps_its_story_apart_from_many_comments() -> None:
+    # The same page, declared a news story (og:type article): its comments are not the story's text.
+    page = (PAGES / "zh_topic_discussion.html").read_bytes()
+    declared = page.replace(b"<head>", b'<head><meta property="og:type" content="article">', 1)
+    assert declared != page
+    article = extract_article(declared, "https://news.example.cn/a/7")
+    assert article is not None
+    assert "我家住在老城区的一个小区" in article.text and "错时停车位" not in article.text
