@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import trafilatura
 from htmldate import find_date
 from trafilatura.settings import Document, set_date_params, use_config
-from trafilatura.utils import load_html
 
 from .bylines import Credits, _names, header_credits
 from .chinese import clean_chinese_body, is_chinese_text
@@ -23,6 +22,7 @@ from .decode import decode_html
 from .furniture import is_furniture, strip_image_urls
 from .images import absolute, is_tiny
 from .pagemeta import MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta, read_page_meta
+from .parse import parse_html
 from .threads import Thread, find_thread, thread_lines_covered
 from .titles import headline_in_title, split_title, strip_site_name
 
@@ -128,7 +128,7 @@ def try_extract(
     if not body or not body.strip():
         raise NotAnArticle("empty response body")
     html, encoding = decode_html(body, headers)
-    tree = load_html(html)
+    tree = parse_html(html)
     if tree is None:
         raise NotAnArticle("not parseable as HTML")
     page = read_page_meta(tree)
