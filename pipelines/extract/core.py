@@ -136,11 +136,11 @@ def try_extract(
     # balanced mode keeps; precision mode drops them.  When precision leaves little text
     # (threads, short notices), the balanced result is taken instead.
     precise = _looks_chinese(page)
-    doc = _trafilatura(tree, url, precise)
+    doc = _trafilatura(tree, url, precise, page)
     if precise and len(_text_of(doc)) < PRECISION_FALLBACK_CHARS:
         # Why without metadata: the page's metadata does not depend on the mode, and the
         # precision run already read it; the second run only needs the body.
-        balanced = _trafilatura(tree, url, False, with_metadata=doc is None)
+        balanced = _trafilatura(tree, url, False, page, with_metadata=doc is None)
         kept, found = len(_text_of(doc)), len(_text_of(balanced))
         # Balanced wins when precision kept almost nothing, or when balanced is not much
         # longer (then the extra text is the short page's own); a far longer balanced
@@ -225,7 +225,7 @@ def try_extract(
     if thread is not None and thread[1].time:
         meta_lines.insert(0, thread[1].time)  # the first post's time before reply dates in the body
     published = _published(
-        lambda: _htmldate(tree, doc.url or url), page, chinese, tz_name, fetched_at, meta_lines
+        lambda: _htmldate(tree, doc, page, url), page, chinese, tz_name, fetched_at, meta_lines
     )
     modified_raw = page.first(MODIFIED_KEYS) or _jsonld_str(page, "dateModified")
     modified = (
@@ -325,25 +325,45 @@ def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str]
     return [*lead, *thread.lines], thread
 
 
-def _trafilatura(tree: Any, url: str | None, precise: bool, *, with_metadata: bool = True) -> Document | None:
+def _trafilatura(
+    tree: Any, url: str | None, precise: bool, page: PageMeta, *, with_metadata: bool = True
+) -> Document | None:
     # trafilatura copies a tree it is given, so ours stays intact for the look-ups after it.
-    # Why fast date params: htmldate's extensive search (dateparser's locale matching) is the
-    # costliest part of the metadata pass, and its date is only the last resort after page
-    # metadata and the visible date line; ``_htmldate`` runs it when it is actually needed.
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
         with_metadata=with_metadata,
         favor_precision=precise,
         config=_CONFIG,
-        date_extraction_params=set_date_params(extensive=False),
+        date_extraction_params=set_date_params(extensive=_htmldate_may_be_needed(page)),
     )
     return doc if isinstance(doc, Document) else None
 
 
-def _htmldate(tree: Any, url: str | None) -> str | None:
+def _htmldate_may_be_needed(page: PageMeta) -> bool:
+    """Whether the published date may come from htmldate: only when the page has no parseable
+    structured date (``_published`` takes that one before anything else).
+
+    Why: the metadata pass inside trafilatura runs htmldate anyway.  When its day may be used,
+    that pass runs the extensive search (trafilatura's default), and its result *is* htmldate's
+    day, with no second search of the page; otherwise the fast search, whose day is never read,
+    as the extensive one (dateparser's locale matching) is the costliest part of the pass.
+    """
+    # Whether a text parses does not depend on the zone or the reference time.
+    raw = _structured_published(page)
+    return raw is None or parse_datetime_text(raw, default_tz="UTC") is None
+
+
+def _htmldate(tree: Any, doc: Document, page: PageMeta, url: str | None) -> str | None:
     """htmldate's day with trafilatura's own default (extensive) parameters."""
-    return find_date(tree, **{**set_date_params(extensive=True), "url": url})
+    if _htmldate_may_be_needed(page):
+        return doc.date  # the metadata pass ran exactly this search (same tree, same URL)
+    return find_date(tree, **{**set_date_params(extensive=True), "url": doc.url or url})
+
+
+def _structured_published(page: PageMeta) -> str | None:
+    """The publication time the page declares in its meta tags or JSON-LD, as written."""
+    return page.first(PUBLISHED_KEYS) or _jsonld_str(page, "datePublished")
 
 
 def _text_of(doc: Document | None) -> str:
@@ -407,7 +427,7 @@ def _published(
     meta_lines: list[str],
 ) -> str | None:
     # 1. Structured metadata carries time and offset; prefer it.
-    raw = page.first(PUBLISHED_KEYS) or _jsonld_str(page, "datePublished")
+    raw = _structured_published(page)
     if raw:
         parsed = parse_datetime_text(raw, default_tz=tz_name, now=fetched_at)
         if parsed is not None:
