@@ -64,7 +64,7 @@ def content_hash(text: str) -> str:
 
 def count_words(text: str) -> tuple[int, int]:
     """(characters without whitespace, words) where each CJK character counts as a word."""
-    chars = sum(1 for ch in text if not ch.isspace())
+    chars = sum(map(len, text.split()))  # split() drops exactly the str.isspace() characters
     return chars, len(_CJK_CHAR.findall(text)) + len(_OTHER_WORD.findall(text))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.documents import RawDocument, document_to_record, sniff_kind
+from pipelines.documents import RawDocument, check_not_junk, document_to_record, sniff_kind
 from pipelines.errors import DocumentError
 
 FRONT = """---
@@ -76,3 +76,13 @@ def test_sniffing() -> None:
     assert sniff_kind(b"\xef\xbb\xbf---\ntitle: x") == "frontmatter"
     assert sniff_kind(b"  <!DOCTYPE html><html>") == "html"
     assert sniff_kind(b"plain words") == "unknown"
+
+
+def test_control_bytes_beyond_two_percent_are_binary_but_text_whitespace_is_not() -> None:
+    page = b"<html><body><p>" + b"x" * 1000 + b"</p></body></html>"
+    check_not_junk(doc(page.replace(b"x" * 40, b"\t\n\x0b\x0c\r" * 8, 1)))  # whitespace is text
+    check_not_junk(doc(page.replace(b"x" * 20, b"\x1b" * 20, 1)))  # ~2%: a few escapes pass
+    with pytest.raises(DocumentError, match="binary data"):
+        check_not_junk(doc(page.replace(b"x" * 40, bytes(range(1, 9)) * 5, 1)))
+    with pytest.raises(DocumentError, match="binary data"):
+        check_not_junk(doc(page.replace(b"x" * 40, bytes(range(14, 32)) * 2 + b"\x7f" * 4, 1)))

@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import trafilatura
 from htmldate import find_date
 from trafilatura.settings import Document, set_date_params, use_config
-from trafilatura.utils import load_html
 
 from .bylines import Credits, _names, header_credits
 from .chinese import clean_chinese_body, is_chinese_text
@@ -23,6 +22,7 @@ from .decode import decode_html
 from .furniture import is_furniture, strip_image_urls
 from .images import absolute, is_tiny
 from .pagemeta import MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta, read_page_meta
+from .parse import parse_html
 from .threads import Thread, find_thread, opener_replies, thread_lines_covered
 from .titles import article_headline, choose_headline, meta_titles, names_only, split_title, strip_site_name
 
@@ -128,7 +128,7 @@ def try_extract(
     if not body or not body.strip():
         raise NotAnArticle("empty response body")
     html, encoding = decode_html(body, headers)
-    tree = load_html(html)
+    tree = parse_html(html)
     if tree is None:
         raise NotAnArticle("not parseable as HTML")
     page = read_page_meta(tree)
@@ -136,11 +136,11 @@ def try_extract(
     # balanced mode keeps; precision mode drops them.  When precision leaves little text
     # (threads, short notices), the balanced result is taken instead.
     precise = _looks_chinese(page)
-    doc = _trafilatura(tree, url, precise)
+    doc = _trafilatura(tree, url, precise, page)
     if precise and len(_text_of(doc)) < PRECISION_FALLBACK_CHARS:
         # Why without metadata: the page's metadata does not depend on the mode, and the
         # precision run already read it; the second run only needs the body.
-        balanced = _trafilatura(tree, url, False, with_metadata=doc is None)
+        balanced = _trafilatura(tree, url, False, page, with_metadata=doc is None)
         kept, found = len(_text_of(doc)), len(_text_of(balanced))
         # Balanced wins when precision kept almost nothing, or when balanced is not much
         # longer (then the extra text is the short page's own); a far longer balanced
@@ -239,7 +239,7 @@ def try_extract(
         # (a question, an opening post), the page's own date line dates it, not the first reply.
         meta_lines.insert(0, thread[1].time)
     published = _published(
-        lambda: _htmldate(tree, doc.url or url), page, chinese, tz_name, fetched_at, meta_lines
+        lambda: _htmldate(tree, doc, page, url), page, chinese, tz_name, fetched_at, meta_lines
     )
     modified_raw = page.first(MODIFIED_KEYS) or _jsonld_str(page, "dateModified")
     modified = (
@@ -404,25 +404,45 @@ def _fragment(text: str) -> bool:
     return len(text) <= FRAGMENT_CHARS and not _SENTENCE_MARK.search(text)
 
 
-def _trafilatura(tree: Any, url: str | None, precise: bool, *, with_metadata: bool = True) -> Document | None:
+def _trafilatura(
+    tree: Any, url: str | None, precise: bool, page: PageMeta, *, with_metadata: bool = True
+) -> Document | None:
     # trafilatura copies a tree it is given, so ours stays intact for the look-ups after it.
-    # Why fast date params: htmldate's extensive search (dateparser's locale matching) is the
-    # costliest part of the metadata pass, and its date is only the last resort after page
-    # metadata and the visible date line; ``_htmldate`` runs it when it is actually needed.
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
         with_metadata=with_metadata,
         favor_precision=precise,
         config=_CONFIG,
-        date_extraction_params=set_date_params(extensive=False),
+        date_extraction_params=set_date_params(extensive=_htmldate_may_be_needed(page)),
     )
     return doc if isinstance(doc, Document) else None
 
 
-def _htmldate(tree: Any, url: str | None) -> str | None:
+def _htmldate_may_be_needed(page: PageMeta) -> bool:
+    """Whether the published date may come from htmldate: only when the page has no parseable
+    structured date (``_published`` takes that one before anything else).
+
+    Why: the metadata pass inside trafilatura runs htmldate anyway.  When its day may be used,
+    that pass runs the extensive search (trafilatura's default), and its result *is* htmldate's
+    day, with no second search of the page; otherwise the fast search, whose day is never read,
+    as the extensive one (dateparser's locale matching) is the costliest part of the pass.
+    """
+    # Whether a text parses does not depend on the zone or the reference time.
+    raw = _structured_published(page)
+    return raw is None or parse_datetime_text(raw, default_tz="UTC") is None
+
+
+def _htmldate(tree: Any, doc: Document, page: PageMeta, url: str | None) -> str | None:
     """htmldate's day with trafilatura's own default (extensive) parameters."""
-    return find_date(tree, **{**set_date_params(extensive=True), "url": url})
+    if _htmldate_may_be_needed(page):
+        return doc.date  # the metadata pass ran exactly this search (same tree, same URL)
+    return find_date(tree, **{**set_date_params(extensive=True), "url": doc.url or url})
+
+
+def _structured_published(page: PageMeta) -> str | None:
+    """The publication time the page declares in its meta tags or JSON-LD, as written."""
+    return page.first(PUBLISHED_KEYS) or _jsonld_str(page, "datePublished")
 
 
 def _text_of(doc: Document | None) -> str:
@@ -486,7 +506,7 @@ def _published(
     meta_lines: list[str],
 ) -> str | None:
     # 1. Structured metadata carries time and offset; prefer it.
-    raw = page.first(PUBLISHED_KEYS) or _jsonld_str(page, "datePublished")
+    raw = _structured_published(page)
     if raw:
         parsed = parse_datetime_text(raw, default_tz=tz_name, now=fetched_at)
         if parsed is not None:
