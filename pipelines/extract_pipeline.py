@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -15,7 +15,7 @@ from scrapy.exceptions import DropItem
 from crawler.items import ArticleItem, PageItem
 from pipelines.documents import document_to_record
 from pipelines.errors import DocumentError
-from pipelines.extract_worker import init_worker
+from pipelines.extract_worker import init_worker, warm_up
 from pipelines.scrapy_support import report_failure
 
 
@@ -26,6 +26,7 @@ class ExtractPipeline:
         self.crawler = crawler
         self.workers = workers
         self.executor: Executor | None = None
+        self.warming: Future[None] | None = None  # the pool's first task, submitted when the spider opens
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -42,6 +43,8 @@ class ExtractPipeline:
 
     def open_spider(self) -> None:
         self.executor = self._new_executor()
+        if self.executor is not None:
+            self.warming = self.executor.submit(warm_up)
 
     def close_spider(self) -> None:
         if self.executor is not None:
