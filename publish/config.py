@@ -59,16 +59,17 @@ def date_range_clauses(since: str | None, until: str | None) -> tuple[list[str],
     clauses: list[str] = []
     params: dict[str, str] = {}
     described: list[str] = []
-    if since:
-        if not DATE.fullmatch(since):
-            raise ValueError(f"_since must be a date YYYY-MM-DD, not {since!r}")
-        clauses.append("published >= :published_since")
-        params["published_since"] = since
-        described.append(f"published on or after {since}")
-    if until:
-        if not DATE.fullmatch(until):
-            raise ValueError(f"_until must be a date YYYY-MM-DD, not {until!r}")
-        clauses.append("published < date(:published_until, '+1 day')")
-        params["published_until"] = until
-        described.append(f"published on or before {until}")
+    bounds = (
+        ("_since", since, "published >= :{}", "on or after"),
+        ("_until", until, "published < date(:{}, '+1 day')", "on or before"),
+    )
+    for arg, value, clause, relation in bounds:
+        if not value:
+            continue
+        if not DATE.fullmatch(value):
+            raise ValueError(f"{arg} must be a date YYYY-MM-DD, not {value!r}")
+        param = f"published{arg}"  # published_since, published_until
+        clauses.append(clause.format(param))
+        params[param] = value
+        described.append(f"published {relation} {value}")
     return clauses, params, described
