@@ -11,10 +11,6 @@ from datasette.utils.asgi import Response
 from publish.feeds import atom_feed, can_render
 
 
-def _can_render(columns: list[str]) -> bool:
-    return can_render(columns)
-
-
 async def _render(
     datasette: Any,
     request: Any,
@@ -30,6 +26,7 @@ async def _render(
     query_string = f"?{request.query_string}" if request.query_string else ""
     name = table or query_name or "query"
     described = data.get("human_description_en") or ""
+    self_url = str(datasette.absolute_url(request, path + query_string))
     title = f"{datasette.metadata('title') or 'newsarchive'}: {database}/{name} {described}".strip()
 
     def article_url(row: Any) -> str:
@@ -37,9 +34,9 @@ async def _render(
 
     body = atom_feed(
         [dict(row) for row in rows],
-        feed_id=str(datasette.absolute_url(request, path + query_string)),
+        feed_id=self_url,  # the feed's own address identifies it
         title=title,
-        self_url=str(datasette.absolute_url(request, path + query_string)),
+        self_url=self_url,
         alternate_url=str(datasette.absolute_url(request, html_path + query_string)),
         article_url=article_url,
     )
@@ -48,4 +45,4 @@ async def _render(
 
 @hookimpl
 def register_output_renderer(datasette: Any) -> dict[str, Any]:
-    return {"extension": "atom", "render": _render, "can_render": _can_render}
+    return {"extension": "atom", "render": _render, "can_render": can_render}

@@ -24,14 +24,10 @@ from publish.snippets import is_marked_html, search_snippet
 MMAP_BYTES = 1 << 30
 
 
-def _snippet(text: str | None, query: str | None) -> str:
-    return search_snippet(text, query)
-
-
 @hookimpl(trylast=True)
 def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
     conn.create_function("escape_fts", 1, match_query, deterministic=True)
-    conn.create_function("search_snippet", 2, _snippet, deterministic=True)
+    conn.create_function("search_snippet", 2, search_snippet, deterministic=True)
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}").fetchall()
 
 
