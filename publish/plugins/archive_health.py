@@ -37,7 +37,8 @@ async def crawl_health(datasette: Any, request: Any) -> Response:
         runs = await recent_runs(db) if await db.table_exists("crawl_runs") else []
         chart = await articles_per_day(db, by, days)
         # Health views of the schema, linked when this archive has them.
-        views = [view for view in HEALTH_VIEWS if view in await db.view_names()]
+        view_names = await db.view_names()
+        views = [view for view in HEALTH_VIEWS if view in view_names]
         archives.append({"database": name, "runs": runs, "chart": chart, "views": views})
     if request.url_vars.get("format") == "json":
         return Response.json({"days": days, "by": by, "databases": archives}, default=str)
