@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 import sqlite_utils  # noqa: E402
 
 from pipelines.records import content_hash, count_words  # noqa: E402
-from pipelines.schema import FTS_TABLE, ensure_db_shape  # noqa: E402
+from pipelines.schema import FTS_TABLE, ensure_db_shape, open_archive  # noqa: E402
 from pipelines.search_text import index_text  # noqa: E402
-from pipelines.storage import stable_id  # noqa: E402
+from pipelines.storage import ensure_source, finish_run, save_error, stable_id, start_run  # noqa: E402
 
 PLACES = [
     "青岛",
@@ -167,9 +167,7 @@ SURNAMES = (
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉林波宁可凯"
 SECTIONS = ["要闻", "社会", "财经", "旅游", "教育", "健康", "交通", "体育", "文化", "法治", "科技", "区市"]
 REGIONS = ["青岛", "青岛", "青岛", "山东", "济南", "烟台"]
-# Indexes the facets need (proposed for pipelines/schema.py ARTICLES.indexes; created here when missing, with
-# the names sqlite-utils gives them, so the schema's own creation later is a no-op).
-FACET_INDEXES = (("region", "published"), ("section", "published"))
+SOURCES = [f"source-{n:02d}" for n in range(40)]
 
 
 def _zipf(words: list[str]) -> list[float]:
@@ -205,7 +203,6 @@ def english_sentence(rng: random.Random) -> str:
 
 def synthetic_articles(count: int, seed: int = 7) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed)
-    sources = [f"source-{n:02d}" for n in range(40)]
     authors = [rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2))) for _ in range(500)]
     start = datetime(2015, 1, 1, tzinfo=UTC)
     span = int(timedelta(days=3652).total_seconds())
@@ -218,7 +215,7 @@ def synthetic_articles(count: int, seed: int = 7) -> Iterator[dict[str, Any]]:
         ]
         text = "\n".join(p.strip() for p in paragraphs)
         title = english_sentence(rng)[:70] if english else chinese_sentence(rng)[:24]
-        source = sources[n % len(sources)] if rng.random() < 0.5 else rng.choice(sources[:8])
+        source = SOURCES[n % len(SOURCES)] if rng.random() < 0.5 else rng.choice(SOURCES[:8])
         published = (
             (start + timedelta(seconds=rng.randrange(span))).astimezone().isoformat(timespec="seconds")
         )
@@ -256,19 +253,8 @@ def build(path: Path, count: int) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
     db = sqlite_utils.Database(path)
     ensure_db_shape(db)
-    for columns in FACET_INDEXES:
-        db.table("articles").create_index(list(columns), if_not_exists=True)
-    db.table("sources").insert_all(
-        [
-            {
-                "key": f"source-{n:02d}",
-                "name": f"来源 {n:02d}",
-                "region": REGIONS[n % len(REGIONS)],
-                "kind": "site",
-            }
-            for n in range(40)
-        ]
-    )
+    for n, key in enumerate(SOURCES):
+        ensure_source(db, key, name=f"来源 {n:02d}", region=REGIONS[n % len(REGIONS)], kind="site")
     batch: list[dict[str, Any]] = []
     started = time.perf_counter()
     with db.conn:
@@ -278,22 +264,10 @@ def build(path: Path, count: int) -> None:
                 _insert(db, batch)
                 batch = []
         _insert(db, batch)
-        run = (
-            db.table("crawl_runs")
-            .insert(
-                {
-                    "kind": "crawl",
-                    "spider": "bench",
-                    "source": "source-00",
-                    "started": "2025-01-01T00:00:00+00:00",
-                    "status": "finished",
-                }
-            )
-            .last_pk
-        )
-        db.table("crawl_errors").insert(
-            {"run_id": run, "input": "https://x.example/", "reason": "bench", "at": "2025"}
-        )
+    # A crawl run with an error, as a crawl records them, for the home page and crawl health.
+    run_id = start_run(db, kind="crawl", spider="bench", source=SOURCES[0], args={})
+    save_error(db, run_id, "https://x.example/", "bench", "fetch")
+    finish_run(db, run_id, status="finished", finish_reason="finished")
     db.close()
     print(f"built {count} articles in {time.perf_counter() - started:.0f} s: {path}", flush=True)
 
@@ -363,10 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.rebuild or not args.db.exists():
         build(args.db, args.articles)
     # As `newsarchive serve` does before serving: bring the archive to the current schema (new indexes).
-    shape_db = sqlite_utils.Database(args.db)
-    ensure_db_shape(shape_db)
-    shape_db.close()
-    count = sqlite_utils.Database(args.db).execute("select count(*) from articles").fetchone()[0]
+    db = open_archive(str(args.db))
+    count = db.execute("select count(*) from articles").fetchone()[0]
+    db.close()
     print(f"datasette bench: {count} articles, {args.rounds} requests per page")
     for label, median, p95 in asyncio.run(measure(args.db, args.rounds)):
         print(f"{label:<22} median {median:7.1f} ms   p95 {p95:7.1f} ms")
