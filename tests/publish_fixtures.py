@@ -174,3 +174,16 @@ async def ds(archive: tuple[Path, dict[str, int]]) -> AsyncIterator[Any]:
     yield datasette
     for database in datasette.databases.values():
         database.close()
+
+
+@pytest.fixture
+async def ds_as_x(archive: tuple[Path, dict[str, int]], tmp_path: Path) -> AsyncIterator[Any]:
+    """The fixture archive copied to ``x.db`` and served: Datasette calls that database ``x``."""
+    from publish import make_datasette
+
+    other = tmp_path / "x.db"
+    other.write_bytes(archive[0].read_bytes())
+    datasette = make_datasette(str(other))
+    yield datasette
+    for database in datasette.databases.values():
+        database.close()

@@ -16,12 +16,11 @@ from publish import (
     PUBLISH_DIR,
     TEMPLATES_DIR,
     datasette_serve_args,
-    make_datasette,
 )
 from publish.config import table_metadata
-from tests.publish_fixtures import archive, ds
+from tests.publish_fixtures import archive, ds, ds_as_x
 
-__all__ = ["archive", "ds"]
+__all__ = ["archive", "ds", "ds_as_x"]
 
 
 def option(args: list[str], name: str) -> str:
@@ -113,16 +112,11 @@ def test_every_schema_table_and_column_is_described() -> None:
         assert tables[view].get("description"), view
 
 
-async def test_metadata_applies_whatever_the_database_is_called(
-    archive: tuple[Path, dict[str, int]], tmp_path: Path
-) -> None:
-    other = tmp_path / "x.db"
-    other.write_bytes(archive[0].read_bytes())
-    datasette = make_datasette(str(other))
-    data = (await datasette.client.get("/x/articles.json?_search=崂山")).json()
+async def test_metadata_applies_whatever_the_database_is_called(ds_as_x: Any) -> None:
+    data = (await ds_as_x.client.get("/x/articles.json?_search=崂山")).json()
     assert set(data["facet_results"]) == {"source", "region", "section", "language"}
     assert [row[data["columns"].index("title")] for row in data["rows"]] == ["崂山景区国庆接待游客创新高"]
-    queries = (await datasette.client.get("/x.json")).json()["queries"]
+    queries = (await ds_as_x.client.get("/x.json")).json()["queries"]
     assert "search" in {query["name"] for query in queries}
-    home = await datasette.client.get("/")
+    home = await ds_as_x.client.get("/")
     assert "Browse and search articles" in home.text
