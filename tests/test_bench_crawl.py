@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
-
-def test_crawl_benchmark_on_a_tiny_site(tmp_path: Path) -> None:
+def test_crawl_benchmark_on_a_tiny_site(tmp_path: Path, repo_root: Path, cli_env: dict[str, str]) -> None:
     out = tmp_path / "bench.json"
     # --synthetic: the same run with or without ../shared/datasets; one worker keeps it light.
-    command = [sys.executable, str(REPO_ROOT / "bench" / "crawl.py"), "--pages", "20", "--synthetic",
+    command = [sys.executable, str(repo_root / "bench" / "crawl.py"), "--pages", "20", "--synthetic",
                "--workers", "1", "--json", str(out), "--keep", str(tmp_path / "work")]  # fmt: skip
     result = subprocess.run(
         command,
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        env=cli_env,
         capture_output=True,
         text=True,
         timeout=300,
