@@ -46,9 +46,13 @@ def settings_for(*, public: bool = False) -> dict[str, Any]:
     return {**SETTINGS, **(PUBLIC_SETTINGS if public else {})}
 
 
-def load_metadata() -> dict[str, Any]:
-    with METADATA_PATH.open(encoding="utf-8") as fp:
+def load_yaml(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as fp:
         return dict(yaml.safe_load(fp) or {})
+
+
+def load_metadata() -> dict[str, Any]:
+    return load_yaml(METADATA_PATH)
 
 
 def datasette_serve_args(db_path: str, *, public: bool = False) -> list[str]:

@@ -8,9 +8,7 @@ import json
 import re
 from typing import Any
 
-import yaml
-
-from publish import TABLES_PATH
+from publish import TABLES_PATH, load_yaml
 from publish.queries import CANNED_QUERIES
 
 INTERNAL_DATABASES = frozenset({"_internal", "_memory"})
@@ -19,8 +17,7 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 @functools.cache
 def table_metadata() -> dict[str, Any]:
-    with TABLES_PATH.open(encoding="utf-8") as fp:
-        return dict(yaml.safe_load(fp) or {})
+    return load_yaml(TABLES_PATH)
 
 
 @functools.cache
