@@ -10,6 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from html import unescape
 from typing import Any
 
 from publish.reader import json_list, safe_href
@@ -58,8 +59,6 @@ def entry_updated(row: Mapping[str, Any]) -> datetime:
 
 
 def entry_summary(row: Mapping[str, Any]) -> str:
-    from html import unescape
-
     if row.get("summary"):
         return clean(row["summary"])
     if row.get("text"):
