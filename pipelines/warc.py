@@ -374,9 +374,14 @@ class StoredRecord:
 
 def read_record(folder: Path, file: str, offset: int, length: int) -> StoredRecord:
     """The record at (file, offset, length), its digests verified; WarcReadError when that fails."""
-    path = Path(folder) / file
+    return parse_record(_read_range(folder, file, offset, length), where=f"{file} at offset {offset}")
+
+
+def _read_range(folder: Path, file: str, offset: int, length: int) -> bytes:
+    """``length`` bytes of ``file`` from ``offset``; WarcReadError when the file is missing, unreadable or
+    too short."""
     try:
-        with path.open("rb") as handle:
+        with (Path(folder) / file).open("rb") as handle:
             handle.seek(offset)
             data = handle.read(length)
     except FileNotFoundError:
@@ -385,7 +390,7 @@ def read_record(folder: Path, file: str, offset: int, length: int) -> StoredReco
         raise WarcReadError(f"WARC file {file} cannot be read: {exc}") from None
     if len(data) < length:
         raise WarcReadError(f"WARC file {file} ends before the record at offset {offset}")
-    return parse_record(data, where=f"{file} at offset {offset}")
+    return data
 
 
 def parse_record(data: bytes, *, where: str = "record") -> StoredRecord:
@@ -558,15 +563,7 @@ def _only_member(data: bytes) -> bool:
 
 def read_group(folder: Path, file: str, offset: int, length: int) -> bytes:
     """A group's bytes, checked to be whole WARC records before they are copied anywhere."""
-    path = Path(folder) / file
-    try:
-        with path.open("rb") as handle:
-            handle.seek(offset)
-            data = handle.read(length)
-    except FileNotFoundError:
-        raise WarcReadError(f"WARC file {file} is missing") from None
-    if len(data) < length:
-        raise WarcReadError(f"WARC file {file} ends before the record at offset {offset}")
+    data = _read_range(folder, file, offset, length)
     try:
         total = sum(size for _, size, _ in iter_members(io.BytesIO(data)))
     except _MemberError as exc:
