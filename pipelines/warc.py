@@ -329,6 +329,7 @@ class WarcWriter:
 
 
 def _lock(handle: BinaryIO) -> None:
+    """The writer's exclusive lock on a file; BlockingIOError when another process holds it."""
     if fcntl is not None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
@@ -519,9 +520,9 @@ def check_tail(folder: Path, file: str, verified_end: int = 0, *, repair: bool =
         return TailCheck(file, 0, 0, problem="missing")
     with handle:
         size = os.fstat(handle.fileno()).st_size
-        if repair and fcntl is not None:
+        if repair:
             try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _lock(handle)
             except BlockingIOError:
                 return TailCheck(file, size, verified_end, in_use=True)
         if verified_end > size:
