@@ -161,7 +161,8 @@ def _source_region(db: sqlite_utils.Database, key: str) -> str | None:
     return row[0] if row else None
 
 
-def _index(db: sqlite_utils.Database, article_id: int, title: str | None, text: str) -> None:
+def index_article(db: sqlite_utils.Database, article_id: int, title: str | None, text: str | None) -> None:
+    """(Re)write an article's row of the full-text index."""
     db.execute(f"delete from [{FTS_TABLE}] where rowid = ?", [article_id])
     db.execute(
         f"insert into [{FTS_TABLE}] (rowid, title, text) values (?, ?, ?)",
@@ -206,7 +207,7 @@ def save_article(
             )
             add_keys(db, article_id, keys, kind="fetched")
             add_keys(db, article_id, redirect_sources(db, keys), kind="redirect")
-            _index(db, article_id, values.get("title"), values["text"])
+            index_article(db, article_id, values.get("title"), values["text"])
             return SaveResult("new", article_id)
 
         stored = db.table("articles").get(article_id)
@@ -227,7 +228,7 @@ def save_article(
         db.table("articles").update(
             article_id, {**values, "version": (stored["version"] or 1) + 1, "last_changed": now}
         )
-        _index(db, article_id, values.get("title"), values["text"])
+        index_article(db, article_id, values.get("title"), values["text"])
         return SaveResult("updated", article_id)
 
 
