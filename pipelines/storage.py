@@ -17,13 +17,12 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from pipelines.records import CONTENT_FIELDS
+from pipelines.records import CONTENT_FIELDS, LIST_FIELDS
 from pipelines.schema import FTS_TABLE
 from pipelines.search_text import index_text
 from pipelines.sources import Source
 
 Outcome = Literal["new", "updated", "unchanged", "duplicate"]
-_JSON_FIELDS = ("authors", "contributors", "tags", "categories", "images")
 _ID_BITS = 52  # JavaScript reads integers exactly up to 2**53
 
 
@@ -48,7 +47,7 @@ def stable_id(key: str) -> int:
 
 def _row_values(record: Mapping[str, Any]) -> dict[str, Any]:
     columns = {k: v for k, v in record.items() if k != "keys"}
-    for field in _JSON_FIELDS:
+    for field in LIST_FIELDS:
         if field in columns:
             columns[field] = json.dumps(columns[field] or [], ensure_ascii=False)
     return columns
