@@ -35,7 +35,8 @@ JITTER_FRACTION = 0.1  # jitter never exceeds this share of a source's interval
 _DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
-def _parse_time(value: str) -> datetime:
+def parse_time(value: str) -> datetime:
+    """A stored ISO 8601 time; one without an offset is UTC (as every time the archive writes)."""
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -163,7 +164,7 @@ def last_started(db: sqlite_utils.Database, key: str) -> datetime | None:
         f"and status in ({placeholders})",
         [key, *COUNTED_STATUSES],
     ).fetchone()
-    return _parse_time(row[0]) if row and row[0] else None
+    return parse_time(row[0]) if row and row[0] else None
 
 
 @dataclass(frozen=True)
