@@ -57,8 +57,8 @@ def source_health(
     """One dict per source with the view's columns, ``flags`` as a list, sources never run included."""
     now = now or datetime.now(UTC)
     rows = {row["source"]: dict(row) for row in db.query("select * from source_health")}
-    for key in sources or {}:
-        rows.setdefault(key, _never_run(key, sources[key] if sources else None))
+    for key, source in (sources or {}).items():
+        rows.setdefault(key, _never_run(key, source))
     result = []
     for key, row in rows.items():
         found = flags(row, thresholds)
@@ -72,10 +72,10 @@ def source_health(
     return sorted(result, key=lambda r: (not r["flags"], r["source"]))
 
 
-def _never_run(key: str, source: Source | None) -> dict[str, Any]:
+def _never_run(key: str, source: Source) -> dict[str, Any]:
     return {
         "source": key,
-        "name": source.name if source else None,
+        "name": source.name,
         "last_run": None,
         "last_outcome": None,
         "last_success": None,
