@@ -22,7 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from pipelines.sources import Source, is_cron, parse_interval
-from pipelines.storage import mark_dead_runs
+from pipelines.storage import mark_dead_runs, now_iso
 
 # A run counts as "the last run" when it got going; an interrupted or killed one is incomplete, so the
 # source is due again at once rather than a whole interval later.
@@ -259,7 +259,7 @@ def record_exit(
       so that health counts the failure instead of showing a source that silently never runs.
     """
     host = socket.gethostname()
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = now_iso()
     if stopped:
         with db.conn:
             db.execute(
