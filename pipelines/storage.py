@@ -122,12 +122,15 @@ def add_keys(db: sqlite_utils.Database, article_id: int, keys: Iterable[str], ki
         )
 
 
-def ensure_source(db: sqlite_utils.Database, key: str, **fields: Any) -> None:
-    """Make sure ``sources`` has a row for ``key`` (a local or ad-hoc source); declared sources win."""
-    if not db.execute("select 1 from sources where key = ?", [key]).fetchone():
-        db.table("sources").insert(
-            {"key": key, "name": fields.pop("name", key), "added": now_iso(), **fields}
-        )
+def _ensure_source(db: sqlite_utils.Database, key: str) -> str | None:
+    """The region of source ``key``, adding a row for a local or ad-hoc source seen for the first time
+    (declared sources are written by ``save_source``)."""
+    row = db.execute("select region from sources where key = ?", [key]).fetchone()
+    if row:
+        return row[0]
+    kind = "local" if key == "seeds" else "site"
+    db.table("sources").insert({"key": key, "name": key, "added": now_iso(), "kind": kind})
+    return None
 
 
 def save_source(db: sqlite_utils.Database, source: Source) -> None:
@@ -153,11 +156,6 @@ def save_source(db: sqlite_utils.Database, source: Source) -> None:
                 "update articles set region = ? where source = ? and region is null",
                 [source.region, source.key],
             )
-
-
-def _source_region(db: sqlite_utils.Database, key: str) -> str | None:
-    row = db.execute("select region from sources where key = ?", [key]).fetchone()
-    return row[0] if row else None
 
 
 def index_article(db: sqlite_utils.Database, article_id: int, title: str | None, text: str | None) -> None:
@@ -194,9 +192,9 @@ def save_article(
     values = _row_values(record)
     values.update(run_id=run_id, capture_id=capture_id)
     with db.conn:
-        ensure_source(db, values["source"], kind="local" if values["source"] == "seeds" else "site")
+        region = _ensure_source(db, values["source"])
         if not values.get("region"):
-            values["region"] = _source_region(db, values["source"])
+            values["region"] = region
         article_id = find_article_by_keys(db, keys)
         if article_id is None:
             identity = values.get("canonical_url") or values.get("url") or values["content_hash"]
