@@ -57,10 +57,6 @@ class Summary:
     seconds: float = 0.0
     run_id: int | None = None
 
-    @property
-    def processed(self) -> int:
-        return len(self.changed) + self.unchanged
-
 
 # -- rebuilding the document -------------------------------------------------------------------------------
 
