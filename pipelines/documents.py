@@ -96,15 +96,12 @@ def document_to_record(doc: RawDocument) -> dict[str, Any]:
     if kind == "frontmatter":
         text = decode_text_document(doc)
         front = parse_front_matter(text, doc.name, timezone=doc.timezone)
-        try:
-            extracted = try_extract(
-                front.to_html(), front.url or doc.url, fetched_at=fetched_at, timezone=front.timezone
-            )
-        except NotAnArticle as exc:
-            raise DocumentError(doc.name, f"not an article: {exc}", not_article=True) from None
+        extracted = _extract(
+            doc, front.to_html(), front.url or doc.url, fetched_at=fetched_at, timezone=front.timezone
+        )
         overrides = {"tags": front.tags, "categories": front.categories, "published": front.published}
         return build_record(
-            extracted.as_dict(),
+            extracted,
             url=front.url or doc.url,
             fetched_at=doc.fetched_at,
             source=front.source or doc.source,
@@ -113,14 +110,11 @@ def document_to_record(doc: RawDocument) -> dict[str, Any]:
             overrides=overrides,
         )
     if kind == "html":
-        try:
-            extracted = try_extract(
-                doc.body, doc.url, doc.headers, fetched_at=fetched_at, timezone=doc.timezone
-            )
-        except NotAnArticle as exc:
-            raise DocumentError(doc.name, f"not an article: {exc}", not_article=True) from None
+        extracted = _extract(
+            doc, doc.body, doc.url, doc.headers, fetched_at=fetched_at, timezone=doc.timezone
+        )
         return build_record(
-            extracted.as_dict(),
+            extracted,
             url=doc.url,
             fetched_at=doc.fetched_at,
             source=doc.source,
@@ -128,3 +122,19 @@ def document_to_record(doc: RawDocument) -> dict[str, Any]:
             aliases=doc.aliases,
         )
     raise DocumentError(doc.name, "neither a front-matter document (starting with '---') nor an HTML page")
+
+
+def _extract(
+    doc: RawDocument,
+    html: bytes,
+    url: str | None,
+    headers: dict[str, str] | None = None,
+    *,
+    fetched_at: datetime,
+    timezone: str | None,
+) -> dict[str, Any]:
+    """The extractor's fields for ``html``; a page that is not an article is ``doc``'s DocumentError."""
+    try:
+        return try_extract(html, url, headers, fetched_at=fetched_at, timezone=timezone).as_dict()
+    except NotAnArticle as exc:
+        raise DocumentError(doc.name, f"not an article: {exc}", not_article=True) from None

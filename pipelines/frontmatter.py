@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -38,7 +38,6 @@ class FrontMatterDocument:
     source: str | None = None
     language: str | None = None
     timezone: str = "UTC"  # the zone a date without offset is read in (China's for Chinese documents)
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_html(self) -> bytes:
         """The document as a plain article page: metadata in <head>, one <p> per body line."""
@@ -136,7 +135,6 @@ def parse_front_matter(text: str, name: str, *, timezone: str | None = None) -> 
     if not language:
         language = "zh" if len(_CJK.findall(body)) > len(body) * 0.05 else None
     default_tz = str(meta.get("timezone") or timezone or (CHINA_TZ if language == "zh" else "UTC"))
-    known = {"title", "author", "date", "tags", "categories", "url", "source", "language", "lang", "timezone"}
     return FrontMatterDocument(
         title=str(title).strip(),
         published=_published(meta.get("date"), name, default_tz),
@@ -149,5 +147,4 @@ def parse_front_matter(text: str, name: str, *, timezone: str | None = None) -> 
         source=str(meta["source"]).strip() if meta.get("source") else None,
         language=str(language) if language else None,
         timezone=default_tz,
-        extra={k: v for k, v in meta.items() if k not in known},
     )

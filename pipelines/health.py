@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
-from pipelines.scheduling import interval_seconds, next_due
+from pipelines.scheduling import interval_seconds, next_due, parse_time
 from pipelines.schema import DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW
 from pipelines.sources import Source
 
@@ -24,13 +24,6 @@ OVERDUE_PERIODS = 3  # a source is overdue once its next run is this many period
 class Thresholds:
     max_failures: int = DEFAULT_MAX_FAILURES
     usual_weekly_new: int = DEFAULT_USUAL_WEEKLY_NEW
-
-
-def _parse(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def flags(row: dict[str, Any], thresholds: Thresholds = Thresholds()) -> list[str]:
@@ -45,9 +38,9 @@ def flags(row: dict[str, Any], thresholds: Thresholds = Thresholds()) -> list[st
 
 def overdue(row: dict[str, Any], source: Source, now: datetime) -> str | None:
     """A flag when the source has not run for several of its periods: the scheduler is not running."""
-    last = _parse(row.get("last_run"))
-    if last is None:
+    if not row.get("last_run"):
         return None
+    last = parse_time(row["last_run"])
     period = interval_seconds(source.schedule, source.timezone, now=now)
     late = now - next_due(source, last, now)
     if late > max(timedelta(seconds=OVERDUE_PERIODS * period), timedelta(hours=1)):
@@ -64,8 +57,8 @@ def source_health(
     """One dict per source with the view's columns, ``flags`` as a list, sources never run included."""
     now = now or datetime.now(UTC)
     rows = {row["source"]: dict(row) for row in db.query("select * from source_health")}
-    for key in sources or {}:
-        rows.setdefault(key, _never_run(key, sources[key] if sources else None))
+    for key, source in (sources or {}).items():
+        rows.setdefault(key, _never_run(key, source))
     result = []
     for key, row in rows.items():
         found = flags(row, thresholds)
@@ -79,10 +72,10 @@ def source_health(
     return sorted(result, key=lambda r: (not r["flags"], r["source"]))
 
 
-def _never_run(key: str, source: Source | None) -> dict[str, Any]:
+def _never_run(key: str, source: Source) -> dict[str, Any]:
     return {
         "source": key,
-        "name": source.name if source else None,
+        "name": source.name,
         "last_run": None,
         "last_outcome": None,
         "last_success": None,

@@ -41,6 +41,8 @@ EXTRACTED_FIELDS = (
     "images",
     "image",
 )
+# Extracted fields that are lists in a record (JSON arrays in the database, pipelines.storage).
+LIST_FIELDS = ("authors", "contributors", "tags", "categories", "images")
 # How the record was produced: stored, but a change here alone is not a change of the article.
 PROVENANCE_FIELDS = ("extractor", "extractor_version", "encoding")
 
@@ -111,7 +113,7 @@ def build_record(
     for field, value in (overrides or {}).items():
         if value not in (None, "", []):
             record[field] = value
-    for list_field in ("authors", "contributors", "tags", "categories", "images"):
+    for list_field in LIST_FIELDS:
         record[list_field] = list(record.get(list_field) or [])
     text = normalise_text(extracted.get("text") or "")
     canonical = extracted.get("canonical_url") or None

@@ -29,9 +29,7 @@ from pipelines.documents import RawDocument, document_to_record
 from pipelines.errors import DocumentError
 from pipelines.extract import EXTRACTOR_NAME, EXTRACTOR_VERSION
 from pipelines.records import CONTENT_FIELDS, PROVENANCE_FIELDS
-from pipelines.schema import FTS_TABLE
-from pipelines.search_text import index_text
-from pipelines.storage import add_keys, finish_run, save_error, start_run
+from pipelines.storage import add_keys, finish_run, index_article, save_error, start_run
 from pipelines.warc import StoredRecord, WarcReadError, read_record
 
 COMPARED = CONTENT_FIELDS  # a change in any of these is a change of the article (pipelines.records)
@@ -58,10 +56,6 @@ class Summary:
     per_field: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     run_id: int | None = None
-
-    @property
-    def processed(self) -> int:
-        return len(self.changed) + self.unchanged
 
 
 # -- rebuilding the document -------------------------------------------------------------------------------
@@ -334,11 +328,7 @@ def _update(
     if changed:
         add_keys(db, article["id"], record.get("keys") or [], kind="alias")
     if {"title", "text"} & set(changed):
-        db.execute(f"delete from [{FTS_TABLE}] where rowid = ?", [article["id"]])
-        db.execute(
-            f"insert into [{FTS_TABLE}] (rowid, title, text) values (?, ?, ?)",
-            [article["id"], index_text(values.get("title")), index_text(values.get("text"))],
-        )
+        index_article(db, article["id"], values.get("title"), values.get("text"))
 
 
 def _fail(summary: Summary, article_id: int, reason: str) -> None:

@@ -22,7 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from pipelines.sources import Source, is_cron, parse_interval
-from pipelines.storage import mark_dead_runs
+from pipelines.storage import mark_dead_runs, now_iso
 
 # A run counts as "the last run" when it got going; an interrupted or killed one is incomplete, so the
 # source is due again at once rather than a whole interval later.
@@ -35,7 +35,8 @@ JITTER_FRACTION = 0.1  # jitter never exceeds this share of a source's interval
 _DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
-def _parse_time(value: str) -> datetime:
+def parse_time(value: str) -> datetime:
+    """A stored ISO 8601 time; one without an offset is UTC (as every time the archive writes)."""
     parsed = datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -163,7 +164,7 @@ def last_started(db: sqlite_utils.Database, key: str) -> datetime | None:
         f"and status in ({placeholders})",
         [key, *COUNTED_STATUSES],
     ).fetchone()
-    return _parse_time(row[0]) if row and row[0] else None
+    return parse_time(row[0]) if row and row[0] else None
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ def record_exit(
       so that health counts the failure instead of showing a source that silently never runs.
     """
     host = socket.gethostname()
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = now_iso()
     if stopped:
         with db.conn:
             db.execute(

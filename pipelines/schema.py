@@ -192,6 +192,8 @@ ARTICLES = Table(
         ("language",),
         ("content_hash",),
         ("cluster_id",),
+        # Health looks at the last day and week of articles by first_seen: without this index it would read
+        # every article (text included) each time.
         ("first_seen",),
         # The four facet columns together: the facets of a search for a frequent word (publish/facets.py) read
         # this narrow index, already grouped, instead of looking up each matching row (the text is inline).
@@ -394,8 +396,6 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         db.execute(FTS_SQL)
         for sql in TRIGGERS.values():
             db.execute(sql)
-        for table_name, columns in EXTRA_INDEXES:
-            db.table(table_name).create_index(list(columns), if_not_exists=True)
         for name, sql in VIEWS.items():
             db.execute(f"DROP VIEW IF EXISTS [{name}]")
             db.execute(f"CREATE VIEW [{name}] AS {sql.strip()}")
@@ -420,10 +420,6 @@ def open_archive(path: str) -> sqlite_utils.Database:
 DEFAULT_MAX_FAILURES = 3  # failed crawls in a row that flag a source
 DEFAULT_USUAL_WEEKLY_NEW = 7  # a source with this many new articles in the week before the last day is
 # "usually not at zero": no new article in the last day then flags it
-
-# Health looks at the last day and week of articles by first_seen: without this index it would read every
-# article (text included) each time.
-EXTRA_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (("articles", ("first_seen",)),)
 
 # A successful response: 2xx, or 304 (a conditional re-fetch found the article unchanged).
 _GOOD_RESPONSES = """exists (

@@ -17,13 +17,12 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from pipelines.records import CONTENT_FIELDS
+from pipelines.records import CONTENT_FIELDS, LIST_FIELDS
 from pipelines.schema import FTS_TABLE
 from pipelines.search_text import index_text
 from pipelines.sources import Source
 
 Outcome = Literal["new", "updated", "unchanged", "duplicate"]
-_JSON_FIELDS = ("authors", "contributors", "tags", "categories", "images")
 _ID_BITS = 52  # JavaScript reads integers exactly up to 2**53
 
 
@@ -48,7 +47,7 @@ def stable_id(key: str) -> int:
 
 def _row_values(record: Mapping[str, Any]) -> dict[str, Any]:
     columns = {k: v for k, v in record.items() if k != "keys"}
-    for field in _JSON_FIELDS:
+    for field in LIST_FIELDS:
         if field in columns:
             columns[field] = json.dumps(columns[field] or [], ensure_ascii=False)
     return columns
@@ -123,12 +122,15 @@ def add_keys(db: sqlite_utils.Database, article_id: int, keys: Iterable[str], ki
         )
 
 
-def ensure_source(db: sqlite_utils.Database, key: str, **fields: Any) -> None:
-    """Make sure ``sources`` has a row for ``key`` (a local or ad-hoc source); declared sources win."""
-    if not db.execute("select 1 from sources where key = ?", [key]).fetchone():
-        db.table("sources").insert(
-            {"key": key, "name": fields.pop("name", key), "added": now_iso(), **fields}
-        )
+def _ensure_source(db: sqlite_utils.Database, key: str) -> str | None:
+    """The region of source ``key``, adding a row for a local or ad-hoc source seen for the first time
+    (declared sources are written by ``save_source``)."""
+    row = db.execute("select region from sources where key = ?", [key]).fetchone()
+    if row:
+        return row[0]
+    kind = "local" if key == "seeds" else "site"
+    db.table("sources").insert({"key": key, "name": key, "added": now_iso(), "kind": kind})
+    return None
 
 
 def save_source(db: sqlite_utils.Database, source: Source) -> None:
@@ -156,12 +158,8 @@ def save_source(db: sqlite_utils.Database, source: Source) -> None:
             )
 
 
-def _source_region(db: sqlite_utils.Database, key: str) -> str | None:
-    row = db.execute("select region from sources where key = ?", [key]).fetchone()
-    return row[0] if row else None
-
-
-def _index(db: sqlite_utils.Database, article_id: int, title: str | None, text: str) -> None:
+def index_article(db: sqlite_utils.Database, article_id: int, title: str | None, text: str | None) -> None:
+    """(Re)write an article's row of the full-text index."""
     db.execute(f"delete from [{FTS_TABLE}] where rowid = ?", [article_id])
     db.execute(
         f"insert into [{FTS_TABLE}] (rowid, title, text) values (?, ?, ?)",
@@ -194,9 +192,9 @@ def save_article(
     values = _row_values(record)
     values.update(run_id=run_id, capture_id=capture_id)
     with db.conn:
-        ensure_source(db, values["source"], kind="local" if values["source"] == "seeds" else "site")
+        region = _ensure_source(db, values["source"])
         if not values.get("region"):
-            values["region"] = _source_region(db, values["source"])
+            values["region"] = region
         article_id = find_article_by_keys(db, keys)
         if article_id is None:
             identity = values.get("canonical_url") or values.get("url") or values["content_hash"]
@@ -206,7 +204,7 @@ def save_article(
             )
             add_keys(db, article_id, keys, kind="fetched")
             add_keys(db, article_id, redirect_sources(db, keys), kind="redirect")
-            _index(db, article_id, values.get("title"), values["text"])
+            index_article(db, article_id, values.get("title"), values["text"])
             return SaveResult("new", article_id)
 
         stored = db.table("articles").get(article_id)
@@ -227,7 +225,7 @@ def save_article(
         db.table("articles").update(
             article_id, {**values, "version": (stored["version"] or 1) + 1, "last_changed": now}
         )
-        _index(db, article_id, values.get("title"), values["text"])
+        index_article(db, article_id, values.get("title"), values["text"])
         return SaveResult("updated", article_id)
 
 

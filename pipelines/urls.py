@@ -95,13 +95,14 @@ def canonicalize_url(url: str, *, host_aliases: Mapping[str, str] | None = None)
     return urlunsplit((scheme, netloc, safe.path or "/", safe.query, ""))
 
 
-def url_keys(*urls: str | None, host_aliases: Mapping[str, str] | None = None) -> list[str]:
+def url_keys(*urls: str | None) -> list[str]:
     """Article keys for the URLs a page is known by: canonical spellings first, then the URLs as given.
 
     The URLs as given stay keys too, so archives written before canonicalisation still find their articles.
+    A source's host aliases are applied afterwards, where the source is known (``add_alias_keys``).
     """
     given = [u for u in urls if u]
-    canonical = [canonicalize_url(u, host_aliases=host_aliases) for u in given]
+    canonical = [canonicalize_url(u) for u in given]
     return list(dict.fromkeys([*canonical, *given]))
 
 

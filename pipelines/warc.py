@@ -329,6 +329,7 @@ class WarcWriter:
 
 
 def _lock(handle: BinaryIO) -> None:
+    """The writer's exclusive lock on a file; BlockingIOError when another process holds it."""
     if fcntl is not None:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
@@ -374,9 +375,14 @@ class StoredRecord:
 
 def read_record(folder: Path, file: str, offset: int, length: int) -> StoredRecord:
     """The record at (file, offset, length), its digests verified; WarcReadError when that fails."""
-    path = Path(folder) / file
+    return parse_record(_read_range(folder, file, offset, length), where=f"{file} at offset {offset}")
+
+
+def _read_range(folder: Path, file: str, offset: int, length: int) -> bytes:
+    """``length`` bytes of ``file`` from ``offset``; WarcReadError when the file is missing, unreadable or
+    too short."""
     try:
-        with path.open("rb") as handle:
+        with (Path(folder) / file).open("rb") as handle:
             handle.seek(offset)
             data = handle.read(length)
     except FileNotFoundError:
@@ -385,7 +391,7 @@ def read_record(folder: Path, file: str, offset: int, length: int) -> StoredReco
         raise WarcReadError(f"WARC file {file} cannot be read: {exc}") from None
     if len(data) < length:
         raise WarcReadError(f"WARC file {file} ends before the record at offset {offset}")
-    return parse_record(data, where=f"{file} at offset {offset}")
+    return data
 
 
 def parse_record(data: bytes, *, where: str = "record") -> StoredRecord:
@@ -514,9 +520,9 @@ def check_tail(folder: Path, file: str, verified_end: int = 0, *, repair: bool =
         return TailCheck(file, 0, 0, problem="missing")
     with handle:
         size = os.fstat(handle.fileno()).st_size
-        if repair and fcntl is not None:
+        if repair:
             try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _lock(handle)
             except BlockingIOError:
                 return TailCheck(file, size, verified_end, in_use=True)
         if verified_end > size:
@@ -558,15 +564,7 @@ def _only_member(data: bytes) -> bool:
 
 def read_group(folder: Path, file: str, offset: int, length: int) -> bytes:
     """A group's bytes, checked to be whole WARC records before they are copied anywhere."""
-    path = Path(folder) / file
-    try:
-        with path.open("rb") as handle:
-            handle.seek(offset)
-            data = handle.read(length)
-    except FileNotFoundError:
-        raise WarcReadError(f"WARC file {file} is missing") from None
-    if len(data) < length:
-        raise WarcReadError(f"WARC file {file} ends before the record at offset {offset}")
+    data = _read_range(folder, file, offset, length)
     try:
         total = sum(size for _, size, _ in iter_members(io.BytesIO(data)))
     except _MemberError as exc:

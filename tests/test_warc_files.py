@@ -166,3 +166,14 @@ def test_revisit_and_resource_records_and_a_verbatim_export(tmp_path: Path) -> N
     exported = Path(result.files[0]).read_bytes()
     source = (tmp_path / "w" / original.file).read_bytes()
     assert source[original.offset : original.offset + original.group_length] in exported  # byte for byte
+
+
+def test_an_unreadable_file_is_reported_by_the_export_and_the_rest_copied(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path / "w")
+    (good, _), *_ = write_pages(writer, 1)
+    writer.close()
+    (tmp_path / "w" / "unreadable.warc.gz").mkdir()  # opening it fails with an OSError, not "missing"
+    groups = [(1, "unreadable.warc.gz", 0, 100), (2, good.file, good.offset, good.group_length)]
+    result = export_groups(tmp_path / "w", groups, tmp_path / "out")
+    assert result.groups == 1
+    assert [(capture_id, "cannot be read" in reason) for capture_id, reason in result.failed] == [(1, True)]
