@@ -1,4 +1,5 @@
-"""What the item pipelines share: failure reporting and the archive database setting."""
+"""What the Scrapy components (pipelines, middlewares, extensions) share: failure reporting and the archive
+database setting."""
 
 from __future__ import annotations
 
