@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from crawler.cli_options import DB_OPTION, SOURCES_OPTION, log_level
+from crawler.cli_options import (
+    DB_OPTION,
+    SET_OPTION,
+    SOURCES_OPTION,
+    VERBOSE_OPTION,
+    WORKERS_OPTION,
+    log_level,
+    settings_dict,
+)
 from crawler.console import stderr_console
 from crawler.runner import project_settings, run_spider, run_spiders
 from pipelines.schema import open_archive
@@ -47,9 +55,9 @@ def print_failure(input_name: str, reason: str) -> None:
 @click.argument("paths", nargs=-1, required=True)
 @DB_OPTION
 @SOURCES_OPTION
-@click.option("--workers", type=int, help="Extraction processes (default: one per CPU core; 0 = inline).")
+@WORKERS_OPTION
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
-@click.option("-v", "--verbose", count=True, help="Show Scrapy's log (-v info, -vv debug).")
+@VERBOSE_OPTION
 def ingest(
     paths: tuple[str, ...],
     db_path: str,
@@ -92,9 +100,9 @@ def ingest(
 @click.option("--start-url", help="Crawl a site with no definition, within this URL's host.")
 @click.option("--allow", multiple=True, help="With --start-url: regex of list pages to follow (repeatable).")
 @click.option("--article", multiple=True, help="With --start-url: regex of article pages (repeatable).")
-@click.option("--workers", type=int, help="Extraction processes (default: one per CPU core).")
-@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting.")
-@click.option("-v", "--verbose", count=True, help="Show Scrapy's log (-v info, -vv debug).")
+@WORKERS_OPTION
+@SET_OPTION
+@VERBOSE_OPTION
 def crawl(
     sources: tuple[str, ...],
     db_path: str,
@@ -129,7 +137,7 @@ def crawl(
         ARCHIVE_DB=db_path,
         ARCHIVE_EXTRACT_WORKERS=workers,
         LOG_LEVEL=log_level(verbose),
-        **_settings(overrides),
+        **settings_dict(overrides),
     )
 
     summaries = run_spiders(
@@ -143,16 +151,6 @@ def crawl(
         )
     if any(s.failed for s in summaries):
         sys.exit(1)
-
-
-def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
-    result = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--set")
-        result[name] = value
-    return result
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

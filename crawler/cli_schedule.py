@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from crawler.cli_options import DB_OPTION
+from crawler.cli_options import DB_OPTION, SET_OPTION, VERBOSE_OPTION, WORKERS_OPTION, sources_option
 from crawler.scheduler import CrawlOptions, Scheduler
 from pipelines.health import Thresholds, source_health
 from pipelines.scheduling import interval_seconds
@@ -37,14 +37,7 @@ def _load(sources_file: str) -> dict[str, Source]:
 
 @click.command()
 @DB_OPTION
-@click.option(
-    "--sources",
-    "sources_file",
-    default=DEFAULT_SOURCES_FILE,
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The sources file; each source's `schedule` says how often it is crawled.",
-)
+@sources_option("The sources file; each source's `schedule` says how often it is crawled.")
 @click.option("--once", is_flag=True, help="Crawl every source that is due, then exit (for cron / timers).")
 @click.option("--max-parallel", default=4, show_default=True, help="Crawls running at once, at most.")
 @click.option(
@@ -53,9 +46,9 @@ def _load(sources_file: str) -> dict[str, Source]:
     show_default=True,
     help="Spread starts over up to this many seconds (at most a tenth of a source's interval).",
 )
-@click.option("--workers", type=int, help="Extraction processes per crawl (default: one per CPU core).")
-@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="A Scrapy setting.")
-@click.option("-v", "--verbose", count=True, help="Show the crawls' Scrapy log (-v info, -vv debug).")
+@WORKERS_OPTION
+@SET_OPTION
+@VERBOSE_OPTION
 def schedule(
     db_path: str,
     sources_file: str,
@@ -78,9 +71,6 @@ def schedule(
 
         newsarchive schedule --once --db archive.db   # from cron or a systemd timer
     """
-    for pair in overrides:
-        if "=" not in pair or pair.startswith("="):
-            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--set")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr, force=True
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from crawler.cli_options import DB_OPTION
+from crawler.cli_options import DB_OPTION, WORKERS_OPTION
 from pipelines.reextract import Summary, parse_since
 from pipelines.reextract import reextract as reextract_archive
 from pipelines.schema import open_archive
@@ -52,7 +52,7 @@ def _short(value: Any, width: int = 50) -> str:
 @_since
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @_warc_dir
-@click.option("--workers", type=int, help="Extraction processes (default: one per CPU core; 0 = inline).")
+@WORKERS_OPTION
 @click.option("--show", default=20, show_default=True, help="Changed articles to list one by one.")
 def reextract(
     db_path: str,

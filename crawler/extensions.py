@@ -12,6 +12,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.console import stderr_console
 from crawler.signals import document_failed
 from pipelines.schema import open_archive
+from pipelines.scrapy_support import archive_db_path
 from pipelines.sources import Source
 from pipelines.storage import finish_run, save_error, save_source, start_run
 
@@ -55,10 +56,7 @@ class RunRecorder:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunRecorder:
-        db_path = crawler.settings.get("ARCHIVE_DB")
-        if not db_path:
-            raise NotConfigured("ARCHIVE_DB is not set")
-        ext = cls(crawler, str(db_path))
+        ext = cls(crawler, archive_db_path(crawler))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.document_failed, signal=document_failed)

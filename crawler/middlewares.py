@@ -10,10 +10,11 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
 from pipelines.schema import open_archive
+from pipelines.scrapy_support import archive_db_path
 from pipelines.sources import parse_interval
 from pipelines.storage import find_article_by_keys, now_iso, resolve_redirects, save_redirect
 from pipelines.urls import canonicalize_url
@@ -34,10 +35,7 @@ class KnownArticlesMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> KnownArticlesMiddleware:
-        db_path = crawler.settings.get("ARCHIVE_DB")
-        if not db_path:
-            raise NotConfigured("ARCHIVE_DB is not set")
-        mw = cls(crawler, str(db_path), crawler.settings.get("ARCHIVE_RECHECK_AFTER") or None)
+        mw = cls(crawler, archive_db_path(crawler), crawler.settings.get("ARCHIVE_RECHECK_AFTER") or None)
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw

@@ -131,10 +131,6 @@ class Launcher:
             with suppress(ProcessLookupError):
                 child.send_signal(signal.SIGTERM)
 
-    def running(self) -> list[str]:
-        with self._guard:
-            return list(self._children)
-
 
 @contextmanager
 def stop_on_signals(on_signal: Callable[[], None]) -> Iterator[None]:
@@ -209,14 +205,13 @@ class Scheduler:
         due = max(next_due(source, last, now), now)
         return due + timedelta(seconds=spread_offset(source.key, jitter_window(source, self.max_jitter, now)))
 
-    def add_jobs(self, scheduler: BackgroundScheduler) -> dict[str, datetime]:
+    def add_jobs(self, scheduler: BackgroundScheduler) -> None:
         now = datetime.now(UTC)
         db = open_archive(self.options.db_path)
         try:
             last = {key: last_started(db, key) for key in self.sources}
         finally:
             db.close()
-        firsts = {}
         for key, source in self.sources.items():
             first = self.first_run(source, last[key], now)
             offset = spread_offset(key, jitter_window(source, self.max_jitter, now))
@@ -231,8 +226,6 @@ class Scheduler:
                 misfire_grace_time=None,  # late is better than never
                 next_run_time=first,  # from the archive: due (or overdue) sources run once, now
             )
-            firsts[key] = first
-        return firsts
 
     def run_forever(self) -> None:
         """Run until SIGTERM / SIGINT, then let running crawls stop gracefully and return."""

@@ -56,6 +56,7 @@ from w3lib.url import file_uri_to_path
 from warcio.recordloader import ArcWarcRecord
 
 from pipelines.schema import open_archive
+from pipelines.scrapy_support import response_headers
 from pipelines.seeds import sidecar_path
 from pipelines.storage import now_iso
 from pipelines.warc import (
@@ -290,7 +291,7 @@ class WarcCaptureMiddleware:
             fetched_at=began,
             status=response.status,
             content_type=content_type.decode("latin-1") if content_type else None,
-            headers=_header_dict(response.headers),
+            headers=response_headers(response),
             digest=original.digest if original and response.status == 304 else digest,
             length=len(body),
             original=original,
@@ -449,11 +450,6 @@ def _header_list(headers: Headers) -> list[tuple[str, str]]:
             name = "X-Archive-Orig-" + name
         result.extend((name, value.decode("latin-1")) for value in values)
     return result
-
-
-def _header_dict(headers: Headers) -> dict[str, str]:
-    """As the spiders record them (crawler.spiders.news.response_headers): repeated values joined."""
-    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in headers.items()}
 
 
 def _request_headers(request: Request, protocol: str) -> Any:

@@ -1,9 +1,11 @@
-"""What the item pipelines share: failure reporting and the archive database setting."""
+"""What the Scrapy components (pipelines, middlewares, extensions) share: failure reporting and the archive
+database setting."""
 
 from __future__ import annotations
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 
 from crawler.signals import document_failed
 
@@ -24,3 +26,12 @@ def archive_db_path(crawler: Crawler) -> str:
     if not path:
         raise NotConfigured("ARCHIVE_DB is not set")
     return str(path)
+
+
+def response_headers(response: Response) -> dict[str, str]:
+    """A response's headers as the archive records them (items, ``captures.headers``): repeated values
+    joined with ", "."""
+    return {
+        key.decode("latin-1"): b", ".join(values).decode("latin-1")
+        for key, values in response.headers.items()
+    }

@@ -24,7 +24,8 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.items import PageItem
 from crawler.middlewares import ARTICLE_META
-from pipelines.scrapy_support import report_failure
+from crawler.warc_middleware import CAPTURE_META
+from pipelines.scrapy_support import report_failure, response_headers
 from pipelines.sources import DEFAULT_SOURCES_FILE, Source, load_sources
 from pipelines.urls import canonicalize_url, is_tracking_param
 
@@ -248,7 +249,7 @@ class NewsSpider(CrawlSpider):
             timezone=self.source.timezone,
             kind="html",
             aliases=aliases,
-            capture_id=response.meta.get("archive_capture_id"),
+            capture_id=response.meta.get(CAPTURE_META),
         )
 
 
@@ -259,10 +260,3 @@ def strip_tracking(href: str) -> str:
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
     )
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
-
-
-def response_headers(response: Response) -> dict[str, str]:
-    return {
-        key.decode("latin-1"): b", ".join(values).decode("latin-1")
-        for key, values in response.headers.items()
-    }

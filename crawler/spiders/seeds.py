@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 from w3lib.url import file_uri_to_path
 
 from crawler.items import PageItem
+from crawler.warc_middleware import CAPTURE_META
 from pipelines.errors import DocumentError
 from pipelines.scrapy_support import report_failure
 from pipelines.seeds import discover_seed_files, read_sidecar
@@ -78,7 +79,7 @@ class SeedsSpider(scrapy.Spider):
             path=name,
             source=sidecar.get("source"),
             timezone=sidecar.get("timezone"),
-            capture_id=response.meta.get("archive_capture_id"),
+            capture_id=response.meta.get(CAPTURE_META),
         )
 
     def read_failed(self, failure: Failure) -> None:
