@@ -29,7 +29,7 @@ import sqlite_utils  # noqa: E402
 from pipelines.records import content_hash, count_words  # noqa: E402
 from pipelines.schema import FTS_TABLE, ensure_db_shape, open_archive  # noqa: E402
 from pipelines.search_text import index_text  # noqa: E402
-from pipelines.storage import ensure_source, finish_run, save_error, stable_id, start_run  # noqa: E402
+from pipelines.storage import finish_run, now_iso, save_error, stable_id, start_run  # noqa: E402
 
 PLACES = [
     "青岛",
@@ -253,8 +253,16 @@ def build(path: Path, count: int) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
     db = sqlite_utils.Database(path)
     ensure_db_shape(db)
-    for n, key in enumerate(SOURCES):
-        ensure_source(db, key, name=f"来源 {n:02d}", region=REGIONS[n % len(REGIONS)], kind="site")
+    db.table("sources").insert_all(
+        {
+            "key": key,
+            "name": f"来源 {n:02d}",
+            "region": REGIONS[n % len(REGIONS)],
+            "kind": "site",
+            "added": now_iso(),
+        }
+        for n, key in enumerate(SOURCES)
+    )
     batch: list[dict[str, Any]] = []
     started = time.perf_counter()
     with db.conn:
