@@ -148,3 +148,10 @@ def test_spider_needs_a_known_source(tmp_path: Any) -> None:
     (tmp_path / "s.toml").write_text('[sources.a]\nname = "a"\nstart_urls = ["https://a.example.cn/"]\n')
     with pytest.raises(ValueError, match="unknown source 'b'"):
         NewsSpider(source="b", sources=str(tmp_path / "s.toml"))
+
+
+async def test_the_sitemap_lookup_in_robots_txt_is_not_retried(spider: NewsSpider) -> None:
+    # Scrapy's RobotsTxtMiddleware fetches robots.txt with retries first; ours only looks for Sitemap: lines.
+    requests = [r async for r in spider.start()]
+    robots = [r for r in requests if r.url.endswith("/robots.txt")]
+    assert robots and all(r.meta.get("dont_retry") for r in robots)
