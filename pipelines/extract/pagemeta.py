@@ -37,7 +37,6 @@ class PageMeta:
     h1_element: HtmlElement | None = None
     jsonld: list[dict[str, Any]] = field(default_factory=list)
     image_sizes: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
-    image_order: list[str] = field(default_factory=list)
 
     def first(self, keys: tuple[str, ...]) -> str | None:
         for key in keys:
@@ -101,10 +100,7 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
         elif tag == "img":
             src = el.get("src") or el.get("data-src") or el.get("data-original")
             if src:
-                src = src.strip()
-                if src not in page.image_sizes:
-                    page.image_order.append(src)
-                page.image_sizes[src] = (_dimension(el.get("width")), _dimension(el.get("height")))
+                page.image_sizes[src.strip()] = (_dimension(el.get("width")), _dimension(el.get("height")))
         elif tag == "script" and (el.get("type") or "").lower() == "application/ld+json":
             try:
                 _flatten_jsonld(json.loads(el.text or ""), page.jsonld)

@@ -54,11 +54,14 @@ MIN_THREAD_CHARS = 30
 @dataclass
 class Thread:
     posts: list[list[str]]  # content lines of each post, in page order
-    first: Any  # the first post element
-    container: Any  # the posts' common parent
+    elements: list[Any]  # the post elements, in page order
     author: str | None = None  # the first post's author
     time: str | None = None  # the first post's time text
-    elements: list[Any] = field(default_factory=list)
+
+    @property
+    def first(self) -> Any:
+        """The first post element."""
+        return self.elements[0]
 
     @property
     def lines(self) -> list[str]:
@@ -292,11 +295,9 @@ def _analyse(members: list[Any]) -> Thread | None:
     author = next((text for path, text in first.names if path == author_path), None)
     return Thread(
         posts=bodies,
-        first=first.el,
-        container=first.el.getparent(),
+        elements=[p.el for p in posts],
         author=author,
         time=first.time_text,
-        elements=[p.el for p in posts],
     )
 
 
