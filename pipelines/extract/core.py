@@ -339,7 +339,7 @@ def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str]
     # Why the badge: a reply marked as the opening poster's ("(楼主)", "[作者]") shows the text above
     # is that poster's own post or question, which a discussion page keeps with its replies.
     # A page that declares itself a news article keeps its story apart from the comments under it.
-    discussion = not _declares_news_article(page) and (
+    discussion = not page.declares_news_article() and (
         (len(thread.posts) >= DISCUSSION_POSTS and thread.chars >= lead_chars)
         or (lead_chars > THREAD_LEAD_CHARS and opener_replies(thread))
     )
@@ -356,23 +356,6 @@ def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str]
     if thread_lines_covered(thread, "\n".join(lines)) >= THREAD_COVERED:
         return lines, thread  # the article text already holds the posts
     return [*lead, *thread.lines], thread
-
-
-_NEWS_TYPES = re.compile(r"NewsArticle$|^Article$|^Report$")
-
-
-def _declares_news_article(page: PageMeta) -> bool:
-    """og:type "article" or a schema.org (News)Article: the publisher says this page is a story."""
-    if (page.meta.get("og:type") or "").strip().lower() == "article":
-        return True
-    for obj in page.jsonld:
-        kinds = obj.get("@type")
-        if any(
-            isinstance(k, str) and _NEWS_TYPES.search(k)
-            for k in (kinds if isinstance(kinds, list) else [kinds])
-        ):
-            return True
-    return False
 
 
 FRAGMENT_CHARS = 10

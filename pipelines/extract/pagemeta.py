@@ -9,7 +9,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-__all__ = ["PageMeta", "read_page_meta"]
+__all__ = ["ARTICLE_TYPES", "NEWS_ARTICLE_TYPES", "PageMeta", "has_type", "read_page_meta"]
 
 # Keys (lower-cased name/property/itemprop) in order of trust.  Publication-time keys from
 # OpenGraph/schema.org first, then the ad-hoc names Chinese CMSs use ("pubdate", "publishdate").
@@ -24,6 +24,19 @@ MODIFIED_KEYS = (
     "article:modified_time", "og:updated_time", "og:article:modified_time", "datemodified",
     "dcterms.modified", "dc.date.modified", "lastmod", "last-modified", "updated_time",
 )  # fmt: skip
+
+# schema.org types of an object that carries the page's own headline (a WebSite's is its slogan) ...
+ARTICLE_TYPES = re.compile(r"Article$|Posting$|^Report$|^Review$")
+# ... and the narrower set that declares a news story (not a blog post, a review or a Q&A).
+NEWS_ARTICLE_TYPES = re.compile(r"NewsArticle$|^Article$|^Report$")
+
+
+def has_type(obj: dict[str, Any], types: re.Pattern[str]) -> bool:
+    """Whether a JSON-LD object's ``@type`` (one name or a list) matches ``types``."""
+    kinds = obj.get("@type")
+    return any(
+        isinstance(k, str) and types.search(k) for k in (kinds if isinstance(kinds, list) else [kinds])
+    )
 
 
 @dataclass
@@ -50,6 +63,12 @@ class PageMeta:
             if obj.get(key):
                 return obj[key]
         return None
+
+    def declares_news_article(self) -> bool:
+        """og:type "article" or a schema.org (News)Article: the publisher says this page is a story."""
+        if (self.meta.get("og:type") or "").strip().lower() == "article":
+            return True
+        return any(has_type(obj, NEWS_ARTICLE_TYPES) for obj in self.jsonld)
 
 
 def _dimension(value: str | None) -> int | None:

@@ -6,6 +6,9 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from .pagemeta import ARTICLE_TYPES, has_type
 
 __all__ = [
     "TitleParts",
@@ -249,16 +252,11 @@ def meta_titles(meta: Mapping[str, str]) -> list[str]:
     return found
 
 
-_ARTICLE_TYPE = re.compile(r"Article$|Posting$|^Report$|^Review$")
-
-
-def article_headline(jsonld: list[dict[str, object]]) -> object:
+def article_headline(jsonld: list[dict[str, Any]]) -> object:
     """The ``headline`` of the page's schema.org article object (a WebSite's headline is its slogan)."""
     for obj in jsonld:
-        kinds = obj.get("@type")
-        for kind in kinds if isinstance(kinds, list) else [kinds]:
-            if isinstance(kind, str) and _ARTICLE_TYPE.search(kind) and obj.get("headline"):
-                return obj["headline"]
+        if has_type(obj, ARTICLE_TYPES) and obj.get("headline"):
+            return obj["headline"]
     return None
 
 
