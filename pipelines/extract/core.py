@@ -132,9 +132,89 @@ def try_extract(
     if tree is None:
         raise NotAnArticle("not parseable as HTML")
     page = read_page_meta(tree)
-    # Chinese news pages surround the article with teaser lists, feeds and footers that the
-    # balanced mode keeps; precision mode drops them.  When precision leaves little text
-    # (threads, short notices), the balanced result is taken instead.
+    doc = _body_document(tree, url, page)
+
+    raw_lines = [line.strip() for line in (doc.text or "").split("\n")]
+    thread = _thread_body(tree, page, raw_lines)
+    if thread is not None:
+        raw_lines = thread[0]
+    # The thread's first post when the body opens with it (not with a question or a lead above it).
+    first_post = thread[1] if thread is not None and thread[0][:1] == thread[1].lines[:1] else None
+    html_lang = _lang_code(page.html_lang) or _lang_code(
+        page.meta.get("content-language") or page.meta.get("og:locale")
+    )
+    chinese = is_chinese_text(doc.text or "") and html_lang not in ("ja", "ko")
+    language = "zh" if chinese else html_lang
+    tz_name = timezone or ("Asia/Shanghai" if chinese else "UTC")
+
+    og_site = (page.meta.get("og:site_name") or "").strip() or None
+    if chinese:
+        story = _chinese_story(tree, page, doc, url, raw_lines, og_site, in_thread=thread is not None)
+    else:
+        story = _story(page, doc, url, raw_lines, og_site)
+    lines, credits = story.lines, story.credits
+
+    # U+FFFD carries no information (the source already lost those bytes); never pass it on.
+    text = "\n".join(lines).replace("\ufffd", "")
+    title = story.title.replace("\ufffd", "") if story.title else story.title
+    if len(re.sub(r"\s", "", text)) < MIN_BODY_CHARS:
+        raise NotAnArticle(f"body shorter than {MIN_BODY_CHARS} characters")
+
+    jsonld = _jsonld_people(page)
+    authors, contributors = _people(
+        (jsonld if chinese else None) or doc.author,
+        credits,
+        chinese,
+        {story.site_name, og_site, credits.source_outlet},
+        jsonld,
+    )
+    if first_post is not None and first_post.author and not jsonld:
+        # Why: a thread's author is its first post's poster; page meta names the forum software.
+        authors = _unique([first_post.author, *[a for a in authors if a not in _split_list(doc.author)]])
+        if not any(c["name"] == first_post.author for c in contributors):
+            contributors.insert(0, {"name": first_post.author, "role": "author"})
+    editor = next((c["name"] for c in contributors if c["role"] == "editor"), None)
+    meta_lines = story.meta_lines
+    if first_post is not None and first_post.time:
+        # The first post's time before reply dates in the body (a body opening with a lead is
+        # dated by the page's own date line, not by the first reply).
+        meta_lines.insert(0, first_post.time)
+    published = _published(
+        lambda: _htmldate(tree, doc, page, url), page, chinese, tz_name, fetched_at, meta_lines
+    )
+
+    images = _images(tree, lines, page, url)
+    canonical = page.canonical or page.meta.get("og:url")
+    return ExtractedArticle(
+        title=title,
+        section=story.section,
+        site_name=story.site_name,
+        original_title=story.original_title,
+        authors=authors,
+        contributors=contributors,
+        editor=editor,
+        source_outlet=credits.source_outlet,
+        published=published,
+        modified=_modified(page, tz_name, fetched_at),
+        language=language,
+        summary=_summary(doc, text, lines),
+        text=text,
+        tags=_unique([t.strip() for t in [*(doc.tags or []), *story.tags]]),
+        categories=_unique([c.strip() for c in doc.categories or []]),
+        images=images,
+        image=_lead_image(doc, page, images, url),
+        canonical_url=absolute(canonical, page.base_href or url) if canonical else None,
+        encoding=encoding,
+    )
+
+
+def _body_document(tree: Any, url: str | None, page: PageMeta) -> Document:
+    """trafilatura's result for the page, in the mode that suits it; raises when it finds no body.
+
+    Why two modes: Chinese news pages surround the article with teaser lists, feeds and footers
+    that the balanced mode keeps; precision mode drops them.  When precision leaves little text
+    (threads, short notices), the balanced result is taken instead.
+    """
     precise = _looks_chinese(page)
     doc = _trafilatura(tree, url, precise, page)
     if precise and len(_text_of(doc)) < PRECISION_FALLBACK_CHARS:
@@ -156,130 +236,99 @@ def try_extract(
                 doc = balanced
     if not isinstance(doc, Document) or not _text_of(doc).strip():
         raise NotAnArticle("no body text found")
+    return doc
 
-    raw_lines = [line.strip() for line in (doc.text or "").split("\n")]
-    thread = _thread_body(tree, page, raw_lines)
-    if thread is not None:
-        raw_lines = thread[0]
-    html_lang = _lang_code(page.html_lang) or _lang_code(
-        page.meta.get("content-language") or page.meta.get("og:locale")
-    )
-    chinese = is_chinese_text(doc.text or "") and html_lang not in ("ja", "ko")
-    language = "zh" if chinese else html_lang
-    tz_name = timezone or ("Asia/Shanghai" if chinese else "UTC")
 
-    og_site = (page.meta.get("og:site_name") or "").strip() or None
-    base_title = (doc.title or page.title or page.h1 or "").strip()
-    credits = Credits()
-    original_title = None
-    tags = list(doc.tags or [])
-    section = site_name = None
-    meta_lines: list[str] = []
-    if chinese:
-        site_names = [n for n in (og_site, doc.sitename, page.meta.get("application-name")) if n]
-        host = urlsplit(url or page.canonical or "").hostname
-        parts = split_title(base_title, site_names=site_names, headline=page.h1, host=host)
-        raw_parts = split_title(page.title or base_title, site_names=site_names, headline=page.h1, host=host)
-        title: str | None = parts.title or None
-        if title and page.h1 is None and names_only(title):
-            title = _title_element_before_body(tree, raw_lines) or title
-        section = parts.section or raw_parts.section
-        site_name = og_site or parts.site_name or raw_parts.site_name
-        cleaned = clean_chinese_body(
-            raw_lines, titles=[base_title, parts.title, page.title or "", page.h1 or ""]
-        )
-        # A thread's posts are repeated blocks by design; the feed cut would stop at the second.
-        lines = cleaned.lines if thread is not None else _drop_appended_feed(tree, cleaned.lines, page)
-        credits, original_title, meta_lines = cleaned.credits, cleaned.original_title, cleaned.meta_lines
-        # The info line under the headline ("2023年06月18日 来源：示例日报 作者：李晓明") is often
-        # outside the extracted body; read source and credits from it too.
-        anchor = _headline_anchor(tree, page, title)
-        header = _text_after(anchor, 400)
-        meta_lines.append(header)  # the date search reads the wider window
-        credits.extend(header_credits(header[:200]))
-        credits.extend(_trailer_credits(tree, lines))
-        tags.extend(cleaned.tags)
-    else:
-        host = urlsplit(url or page.canonical or "").hostname
-        title = choose_headline(
-            jsonld_headline=article_headline(page.jsonld),
-            meta_titles=meta_titles(page.meta),
-            html_title=page.title,
-            h1=page.h1,
-            site_name=og_site,
-            host=host,
-            fallback=doc.title,
-        ) or (strip_site_name(base_title, og_site, host=host, headline=page.h1) or None)
-        site_name = doc.sitename or og_site
-        lines = [line for line in (strip_image_urls(r) for r in raw_lines) if line]
+@dataclass
+class _Story:
+    """The headline, body lines and credits a language's rules read from the page."""
 
-    # U+FFFD carries no information (the source already lost those bytes); never pass it on.
-    text = "\n".join(lines).replace("\ufffd", "")
-    title = title.replace("\ufffd", "") if title else title
-    if len(re.sub(r"\s", "", text)) < MIN_BODY_CHARS:
-        raise NotAnArticle(f"body shorter than {MIN_BODY_CHARS} characters")
+    title: str | None
+    lines: list[str]
+    site_name: str | None
+    section: str | None = None
+    credits: Credits = field(default_factory=Credits)
+    original_title: str | None = None
+    meta_lines: list[str] = field(default_factory=list)  # lines the date search reads
+    tags: list[str] = field(default_factory=list)  # tags printed in the body
 
-    jsonld = _jsonld_people(page)
-    authors, contributors = _people(
-        (jsonld if chinese else None) or doc.author,
-        credits,
-        chinese,
-        {site_name, og_site, credits.source_outlet},
-        jsonld,
-    )
-    if thread is not None and thread[1].author and not jsonld and thread[0][:1] == thread[1].lines[:1]:
-        # Why: a thread's author is its first post's poster (when the body opens with that post,
-        # not with a question); page meta names the forum software.
-        authors = _unique([thread[1].author, *[a for a in authors if a not in _split_list(doc.author)]])
-        if not any(c["name"] == thread[1].author for c in contributors):
-            contributors.insert(0, {"name": thread[1].author, "role": "author"})
-    editor = next((c["name"] for c in contributors if c["role"] == "editor"), None)
-    if thread is not None and thread[1].time and thread[0][:1] == thread[1].lines[:1]:
-        # The first post's time before reply dates in the body; when the body opens with a lead
-        # (a question, an opening post), the page's own date line dates it, not the first reply.
-        meta_lines.insert(0, thread[1].time)
-    published = _published(
-        lambda: _htmldate(tree, doc, page, url), page, chinese, tz_name, fetched_at, meta_lines
-    )
-    modified_raw = page.first(MODIFIED_KEYS) or _jsonld_str(page, "dateModified")
-    modified = (
-        format_datetime(parse_datetime_text(modified_raw, default_tz=tz_name, now=fetched_at))
-        if modified_raw
-        else None
+
+def _story(
+    page: PageMeta, doc: Document, url: str | None, raw_lines: list[str], og_site: str | None
+) -> _Story:
+    """Any language but Chinese: the declared headline and trafilatura's lines."""
+    host = urlsplit(url or page.canonical or "").hostname
+    title = choose_headline(
+        jsonld_headline=article_headline(page.jsonld),
+        meta_titles=meta_titles(page.meta),
+        html_title=page.title,
+        h1=page.h1,
+        site_name=og_site,
+        host=host,
+        fallback=doc.title,
+    ) or (strip_site_name(_base_title(doc, page), og_site, host=host, headline=page.h1) or None)
+    lines = [line for line in (strip_image_urls(r) for r in raw_lines) if line]
+    return _Story(title=title, lines=lines, site_name=doc.sitename or og_site)
+
+
+def _chinese_story(
+    tree: Any,
+    page: PageMeta,
+    doc: Document,
+    url: str | None,
+    raw_lines: list[str],
+    og_site: str | None,
+    *,
+    in_thread: bool,
+) -> _Story:
+    """Chinese pages: the title split into headline/channel/site, the body cleaned of chrome and
+    credits, and the info lines around the body read for credits and the date."""
+    base_title = _base_title(doc, page)
+    site_names = [n for n in (og_site, doc.sitename, page.meta.get("application-name")) if n]
+    host = urlsplit(url or page.canonical or "").hostname
+    parts = split_title(base_title, site_names=site_names, headline=page.h1, host=host)
+    raw_parts = split_title(page.title or base_title, site_names=site_names, headline=page.h1, host=host)
+    title: str | None = parts.title or None
+    if title and page.h1 is None and names_only(title):
+        title = _title_element_before_body(tree, raw_lines) or title
+    cleaned = clean_chinese_body(raw_lines, titles=[base_title, parts.title, page.title or "", page.h1 or ""])
+    # A thread's posts are repeated blocks by design; the feed cut would stop at the second.
+    lines = cleaned.lines if in_thread else _drop_appended_feed(tree, cleaned.lines, page)
+    credits, meta_lines = cleaned.credits, cleaned.meta_lines
+    # The info line under the headline ("2023年06月18日 来源：示例日报 作者：李晓明") is often
+    # outside the extracted body; read source and credits from it too.
+    header = _text_after(_headline_anchor(tree, page, title), 400)
+    meta_lines.append(header)  # the date search reads the wider window
+    credits.extend(header_credits(header[:200]))
+    credits.extend(_trailer_credits(tree, lines))
+    return _Story(
+        title=title,
+        lines=lines,
+        site_name=og_site or parts.site_name or raw_parts.site_name,
+        section=parts.section or raw_parts.section,
+        credits=credits,
+        original_title=cleaned.original_title,
+        meta_lines=meta_lines,
+        tags=cleaned.tags,
     )
 
+
+def _base_title(doc: Document, page: PageMeta) -> str:
+    return (doc.title or page.title or page.h1 or "").strip()
+
+
+def _modified(page: PageMeta, tz_name: str, fetched_at: datetime | None) -> str | None:
+    raw = page.first(MODIFIED_KEYS) or _jsonld_str(page, "dateModified")
+    return format_datetime(parse_datetime_text(raw, default_tz=tz_name, now=fetched_at)) if raw else None
+
+
+def _summary(doc: Document, text: str, lines: list[str]) -> str | None:
     summary = (doc.description or "").strip() or None
     if summary and re.sub(r"\s", "", summary) == re.sub(r"\s", "", text):
         summary = None  # a description that *is* the whole body is no summary
     if summary is None and len(lines) > 1:
         summary = lines[0]
-
-    images = _images(tree, lines, page, url)
-    lead = _lead_image(doc, page, images, url)
-    canonical = page.canonical or page.meta.get("og:url")
-    canonical_url = absolute(canonical, page.base_href or url) if canonical else None
-
-    return ExtractedArticle(
-        title=title,
-        section=section,
-        site_name=site_name,
-        original_title=original_title,
-        authors=authors,
-        contributors=contributors,
-        editor=editor,
-        source_outlet=credits.source_outlet,
-        published=published,
-        modified=modified,
-        language=language,
-        summary=summary,
-        text=text,
-        tags=_unique([t.strip() for t in tags]),
-        categories=_unique([c.strip() for c in doc.categories or []]),
-        images=images,
-        image=lead,
-        canonical_url=canonical_url,
-        encoding=encoding,
-    )
+    return summary
 
 
 THREAD_LEAD_CHARS = 200
