@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 __all__ = ["SKIP_TEXT", "line_sources", "text_after", "text_owners"]
@@ -52,16 +53,10 @@ def text_after(anchor: Any, limit: int) -> str:
     """Visible text following ``anchor`` in document order, up to about ``limit`` chars."""
     if anchor is None:
         return ""
-    chunks: list[str] = []
+    chunks: list[str] = [anchor.tail.strip()] if anchor.tail and anchor.tail.strip() else []
     size = 0
-    started = False
-    for el in anchor.getroottree().getroot().iter():
-        if el is anchor:
-            started = True
-            if el.tail and el.tail.strip():
-                chunks.append(el.tail.strip())
-            continue
-        if not started or not isinstance(el.tag, str) or el.tag in SKIP_TEXT:
+    for el in _following(anchor):
+        if not isinstance(el.tag, str) or el.tag in SKIP_TEXT:
             continue
         for piece in (el.text, el.tail):
             if piece and piece.strip():
@@ -70,3 +65,15 @@ def text_after(anchor: Any, limit: int) -> str:
         if size >= limit:
             break
     return " ".join(chunks)[: limit * 2]
+
+
+def _following(anchor: Any) -> Iterator[Any]:
+    """The nodes after ``anchor``'s start tag in document order: its descendants, then what follows
+    it and each of its ancestors.  Why not a walk from the root: the anchor may sit deep in a long
+    page, and only the text after it is read."""
+    yield from anchor.iterdescendants()
+    node = anchor
+    while node is not None:
+        for sibling in node.itersiblings():
+            yield from sibling.iter()
+        node = node.getparent()
