@@ -593,10 +593,10 @@ def _lead_image(doc: Any, page: PageMeta, images: list[str], url: str | None) ->
 _FEED_ITEMS = 3
 
 
-def _feed_list(el: Any, stop: Any) -> Any:
+def _feed_list(el: Any) -> Any:
     """The list element when ``el`` sits in one of several same-class items that each hold a link."""
     node = el
-    while node is not None and node is not stop:
+    while node is not None:
         parent = node.getparent()
         if parent is None:
             return None
@@ -641,7 +641,7 @@ def _drop_appended_feed(tree: Any, lines: list[str], page: PageMeta) -> list[str
             return lines[:index]
         if el in wide:
             continue
-        feed = _feed_list(el, None)
+        feed = _feed_list(el)
         if feed is not None and feed not in wide and feed not in above:
             return lines[:index]
     return lines
