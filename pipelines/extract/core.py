@@ -1,4 +1,5 @@
-"""Orchestration: decode → parse once → trafilatura → page metadata → Chinese rules."""
+"""Orchestration: decode → parse once → page metadata → trafilatura → thread body → per-language
+headline and body rules → people, dates, images."""
 
 from __future__ import annotations
 
@@ -19,12 +20,21 @@ from .bylines import Credits, _names, header_credits
 from .chinese import clean_chinese_body, is_chinese_text
 from .dates import find_date_in_text, format_datetime, parse_datetime_text, zone
 from .decode import decode_html
-from .furniture import is_furniture, strip_image_urls
+from .furniture import strip_image_urls
 from .images import absolute, is_tiny
+from .locate import line_sources, text_after, text_owners
 from .pagemeta import MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta, read_page_meta
 from .parse import parse_html
-from .threads import Thread, find_thread, opener_replies, thread_lines_covered
-from .titles import article_headline, choose_headline, meta_titles, names_only, split_title, strip_site_name
+from .threads import thread_body
+from .titles import (
+    article_headline,
+    choose_headline,
+    meta_titles,
+    names_only,
+    split_title,
+    strip_site_name,
+    title_element_before_body,
+)
 
 __all__ = [
     "EXTRACTOR_NAME",
@@ -132,9 +142,89 @@ def try_extract(
     if tree is None:
         raise NotAnArticle("not parseable as HTML")
     page = read_page_meta(tree)
-    # Chinese news pages surround the article with teaser lists, feeds and footers that the
-    # balanced mode keeps; precision mode drops them.  When precision leaves little text
-    # (threads, short notices), the balanced result is taken instead.
+    doc = _body_document(tree, url, page)
+
+    raw_lines = [line.strip() for line in (doc.text or "").split("\n")]
+    thread = thread_body(tree, page, raw_lines)
+    if thread is not None:
+        raw_lines = thread[0]
+    # The thread's first post when the body opens with it (not with a question or a lead above it).
+    first_post = thread[1] if thread is not None and thread[0][:1] == thread[1].lines[:1] else None
+    html_lang = _lang_code(page.html_lang) or _lang_code(
+        page.meta.get("content-language") or page.meta.get("og:locale")
+    )
+    chinese = is_chinese_text(doc.text or "") and html_lang not in ("ja", "ko")
+    language = "zh" if chinese else html_lang
+    tz_name = timezone or ("Asia/Shanghai" if chinese else "UTC")
+
+    og_site = (page.meta.get("og:site_name") or "").strip() or None
+    if chinese:
+        story = _chinese_story(tree, page, doc, url, raw_lines, og_site, in_thread=thread is not None)
+    else:
+        story = _story(page, doc, url, raw_lines, og_site)
+    lines, credits = story.lines, story.credits
+
+    # U+FFFD carries no information (the source already lost those bytes); never pass it on.
+    text = "\n".join(lines).replace("\ufffd", "")
+    title = story.title.replace("\ufffd", "") if story.title else story.title
+    if len(re.sub(r"\s", "", text)) < MIN_BODY_CHARS:
+        raise NotAnArticle(f"body shorter than {MIN_BODY_CHARS} characters")
+
+    jsonld = _jsonld_people(page)
+    authors, contributors = _people(
+        (jsonld if chinese else None) or doc.author,
+        credits,
+        chinese,
+        {story.site_name, og_site, credits.source_outlet},
+        jsonld,
+    )
+    if first_post is not None and first_post.author and not jsonld:
+        # Why: a thread's author is its first post's poster; page meta names the forum software.
+        authors = _unique([first_post.author, *[a for a in authors if a not in _split_list(doc.author)]])
+        if not any(c["name"] == first_post.author for c in contributors):
+            contributors.insert(0, {"name": first_post.author, "role": "author"})
+    editor = next((c["name"] for c in contributors if c["role"] == "editor"), None)
+    meta_lines = story.meta_lines
+    if first_post is not None and first_post.time:
+        # The first post's time before reply dates in the body (a body opening with a lead is
+        # dated by the page's own date line, not by the first reply).
+        meta_lines.insert(0, first_post.time)
+    published = _published(
+        lambda: _htmldate(tree, doc, page, url), page, chinese, tz_name, fetched_at, meta_lines
+    )
+
+    images = _images(tree, lines, page, url)
+    canonical = page.canonical or page.meta.get("og:url")
+    return ExtractedArticle(
+        title=title,
+        section=story.section,
+        site_name=story.site_name,
+        original_title=story.original_title,
+        authors=authors,
+        contributors=contributors,
+        editor=editor,
+        source_outlet=credits.source_outlet,
+        published=published,
+        modified=_modified(page, tz_name, fetched_at),
+        language=language,
+        summary=_summary(doc, text, lines),
+        text=text,
+        tags=_unique([t.strip() for t in [*(doc.tags or []), *story.tags]]),
+        categories=_unique([c.strip() for c in doc.categories or []]),
+        images=images,
+        image=_lead_image(doc, page, images, url),
+        canonical_url=absolute(canonical, page.base_href or url) if canonical else None,
+        encoding=encoding,
+    )
+
+
+def _body_document(tree: Any, url: str | None, page: PageMeta) -> Document:
+    """trafilatura's result for the page, in the mode that suits it; raises when it finds no body.
+
+    Why two modes: Chinese news pages surround the article with teaser lists, feeds and footers
+    that the balanced mode keeps; precision mode drops them.  When precision leaves little text
+    (threads, short notices), the balanced result is taken instead.
+    """
     precise = _looks_chinese(page)
     doc = _trafilatura(tree, url, precise, page)
     if precise and len(_text_of(doc)) < PRECISION_FALLBACK_CHARS:
@@ -156,223 +246,99 @@ def try_extract(
                 doc = balanced
     if not isinstance(doc, Document) or not _text_of(doc).strip():
         raise NotAnArticle("no body text found")
+    return doc
 
-    raw_lines = [line.strip() for line in (doc.text or "").split("\n")]
-    thread = _thread_body(tree, page, raw_lines)
-    if thread is not None:
-        raw_lines = thread[0]
-    html_lang = _lang_code(page.html_lang) or _lang_code(
-        page.meta.get("content-language") or page.meta.get("og:locale")
-    )
-    chinese = is_chinese_text(doc.text or "") and html_lang not in ("ja", "ko")
-    language = "zh" if chinese else html_lang
-    tz_name = timezone or ("Asia/Shanghai" if chinese else "UTC")
 
-    og_site = (page.meta.get("og:site_name") or "").strip() or None
-    base_title = (doc.title or page.title or page.h1 or "").strip()
-    credits = Credits()
-    original_title = None
-    tags = list(doc.tags or [])
-    section = site_name = None
-    meta_lines: list[str] = []
-    if chinese:
-        site_names = [n for n in (og_site, doc.sitename, page.meta.get("application-name")) if n]
-        host = urlsplit(url or page.canonical or "").hostname
-        parts = split_title(base_title, site_names=site_names, headline=page.h1, host=host)
-        raw_parts = split_title(page.title or base_title, site_names=site_names, headline=page.h1, host=host)
-        title: str | None = parts.title or None
-        if title and page.h1 is None and names_only(title):
-            title = _title_element_before_body(tree, raw_lines) or title
-        section = parts.section or raw_parts.section
-        site_name = og_site or parts.site_name or raw_parts.site_name
-        cleaned = clean_chinese_body(
-            raw_lines, titles=[base_title, parts.title, page.title or "", page.h1 or ""]
-        )
-        # A thread's posts are repeated blocks by design; the feed cut would stop at the second.
-        lines = cleaned.lines if thread is not None else _drop_appended_feed(tree, cleaned.lines, page)
-        credits, original_title, meta_lines = cleaned.credits, cleaned.original_title, cleaned.meta_lines
-        # The info line under the headline ("2023年06月18日 来源：示例日报 作者：李晓明") is often
-        # outside the extracted body; read source and credits from it too.
-        anchor = _headline_anchor(tree, page, title)
-        header = _text_after(anchor, 400)
-        meta_lines.append(header)  # the date search reads the wider window
-        credits.extend(header_credits(header[:200]))
-        credits.extend(_trailer_credits(tree, lines))
-        tags.extend(cleaned.tags)
-    else:
-        host = urlsplit(url or page.canonical or "").hostname
-        title = choose_headline(
-            jsonld_headline=article_headline(page.jsonld),
-            meta_titles=meta_titles(page.meta),
-            html_title=page.title,
-            h1=page.h1,
-            site_name=og_site,
-            host=host,
-            fallback=doc.title,
-        ) or (strip_site_name(base_title, og_site, host=host, headline=page.h1) or None)
-        site_name = doc.sitename or og_site
-        lines = [line for line in (strip_image_urls(r) for r in raw_lines) if line]
+@dataclass
+class _Story:
+    """The headline, body lines and credits a language's rules read from the page."""
 
-    # U+FFFD carries no information (the source already lost those bytes); never pass it on.
-    text = "\n".join(lines).replace("\ufffd", "")
-    title = title.replace("\ufffd", "") if title else title
-    if len(re.sub(r"\s", "", text)) < MIN_BODY_CHARS:
-        raise NotAnArticle(f"body shorter than {MIN_BODY_CHARS} characters")
+    title: str | None
+    lines: list[str]
+    site_name: str | None
+    section: str | None = None
+    credits: Credits = field(default_factory=Credits)
+    original_title: str | None = None
+    meta_lines: list[str] = field(default_factory=list)  # lines the date search reads
+    tags: list[str] = field(default_factory=list)  # tags printed in the body
 
-    jsonld = _jsonld_people(page)
-    authors, contributors = _people(
-        (jsonld if chinese else None) or doc.author,
-        credits,
-        chinese,
-        {site_name, og_site, credits.source_outlet},
-        jsonld,
-    )
-    if thread is not None and thread[1].author and not jsonld and thread[0][:1] == thread[1].lines[:1]:
-        # Why: a thread's author is its first post's poster (when the body opens with that post,
-        # not with a question); page meta names the forum software.
-        authors = _unique([thread[1].author, *[a for a in authors if a not in _split_list(doc.author)]])
-        if not any(c["name"] == thread[1].author for c in contributors):
-            contributors.insert(0, {"name": thread[1].author, "role": "author"})
-    editor = next((c["name"] for c in contributors if c["role"] == "editor"), None)
-    if thread is not None and thread[1].time and thread[0][:1] == thread[1].lines[:1]:
-        # The first post's time before reply dates in the body; when the body opens with a lead
-        # (a question, an opening post), the page's own date line dates it, not the first reply.
-        meta_lines.insert(0, thread[1].time)
-    published = _published(
-        lambda: _htmldate(tree, doc, page, url), page, chinese, tz_name, fetched_at, meta_lines
-    )
-    modified_raw = page.first(MODIFIED_KEYS) or _jsonld_str(page, "dateModified")
-    modified = (
-        format_datetime(parse_datetime_text(modified_raw, default_tz=tz_name, now=fetched_at))
-        if modified_raw
-        else None
+
+def _story(
+    page: PageMeta, doc: Document, url: str | None, raw_lines: list[str], og_site: str | None
+) -> _Story:
+    """Any language but Chinese: the declared headline and trafilatura's lines."""
+    host = urlsplit(url or page.canonical or "").hostname
+    title = choose_headline(
+        jsonld_headline=article_headline(page.jsonld),
+        meta_titles=meta_titles(page.meta),
+        html_title=page.title,
+        h1=page.h1,
+        site_name=og_site,
+        host=host,
+        fallback=doc.title,
+    ) or (strip_site_name(_base_title(doc, page), og_site, host=host, headline=page.h1) or None)
+    lines = [line for line in (strip_image_urls(r) for r in raw_lines) if line]
+    return _Story(title=title, lines=lines, site_name=doc.sitename or og_site)
+
+
+def _chinese_story(
+    tree: Any,
+    page: PageMeta,
+    doc: Document,
+    url: str | None,
+    raw_lines: list[str],
+    og_site: str | None,
+    *,
+    in_thread: bool,
+) -> _Story:
+    """Chinese pages: the title split into headline/channel/site, the body cleaned of chrome and
+    credits, and the info lines around the body read for credits and the date."""
+    base_title = _base_title(doc, page)
+    site_names = [n for n in (og_site, doc.sitename, page.meta.get("application-name")) if n]
+    host = urlsplit(url or page.canonical or "").hostname
+    parts = split_title(base_title, site_names=site_names, headline=page.h1, host=host)
+    raw_parts = split_title(page.title or base_title, site_names=site_names, headline=page.h1, host=host)
+    title: str | None = parts.title or None
+    if title and page.h1 is None and names_only(title):
+        title = title_element_before_body(tree, raw_lines) or title
+    cleaned = clean_chinese_body(raw_lines, titles=[base_title, parts.title, page.title or "", page.h1 or ""])
+    # A thread's posts are repeated blocks by design; the feed cut would stop at the second.
+    lines = cleaned.lines if in_thread else _drop_appended_feed(tree, cleaned.lines, page)
+    credits, meta_lines = cleaned.credits, cleaned.meta_lines
+    # The info line under the headline ("2023年06月18日 来源：示例日报 作者：李晓明") is often
+    # outside the extracted body; read source and credits from it too.
+    header = text_after(_headline_anchor(tree, page, title), 400)
+    meta_lines.append(header)  # the date search reads the wider window
+    credits.extend(header_credits(header[:200]))
+    credits.extend(_trailer_credits(tree, lines))
+    return _Story(
+        title=title,
+        lines=lines,
+        site_name=og_site or parts.site_name or raw_parts.site_name,
+        section=parts.section or raw_parts.section,
+        credits=credits,
+        original_title=cleaned.original_title,
+        meta_lines=meta_lines,
+        tags=cleaned.tags,
     )
 
+
+def _base_title(doc: Document, page: PageMeta) -> str:
+    return (doc.title or page.title or page.h1 or "").strip()
+
+
+def _modified(page: PageMeta, tz_name: str, fetched_at: datetime | None) -> str | None:
+    raw = page.first(MODIFIED_KEYS) or _jsonld_str(page, "dateModified")
+    return format_datetime(parse_datetime_text(raw, default_tz=tz_name, now=fetched_at)) if raw else None
+
+
+def _summary(doc: Document, text: str, lines: list[str]) -> str | None:
     summary = (doc.description or "").strip() or None
     if summary and re.sub(r"\s", "", summary) == re.sub(r"\s", "", text):
         summary = None  # a description that *is* the whole body is no summary
     if summary is None and len(lines) > 1:
         summary = lines[0]
-
-    images = _images(tree, lines, page, url)
-    lead = _lead_image(doc, page, images, url)
-    canonical = page.canonical or page.meta.get("og:url")
-    canonical_url = absolute(canonical, page.base_href or url) if canonical else None
-
-    return ExtractedArticle(
-        title=title,
-        section=section,
-        site_name=site_name,
-        original_title=original_title,
-        authors=authors,
-        contributors=contributors,
-        editor=editor,
-        source_outlet=credits.source_outlet,
-        published=published,
-        modified=modified,
-        language=language,
-        summary=summary,
-        text=text,
-        tags=_unique([t.strip() for t in tags]),
-        categories=_unique([c.strip() for c in doc.categories or []]),
-        images=images,
-        image=lead,
-        canonical_url=canonical_url,
-        encoding=encoding,
-    )
-
-
-THREAD_LEAD_CHARS = 200
-THREAD_COVERED = 0.8
-DISCUSSION_POSTS = 4
-
-
-def _thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str], Thread] | None:
-    """The body as a thread's posts, when the page's main content is a thread.
-
-    Why: article extraction keeps one post (or the footer) of a forum, Q&A or comment page;
-    switch when the extracted text misses most posts, the thread is not placed before
-    the headline (a teaser list), and no article-like text precedes it (a news story with
-    comments below keeps its story).  Extracted text before the thread (a question) is kept
-    as its lead; text after it is page furniture.
-    """
-    thread = find_thread(tree)
-    if thread is None:
-        return None
-    order = {el: i for i, el in enumerate(tree.iter())}
-    start = order.get(thread.first, 0)
-    last = thread.elements[-1]
-    end = max((order.get(el, 0) for el in last.iter()), default=start)
-    headline = page.h1_element
-    if headline is not None and order.get(headline, 0) > end:
-        return None
-    # Elements, not id()s: lxml proxies are freed and their ids reused once unreferenced.
-    inside = {el for post in thread.elements for el in post.iter()}
-    lead: list[str] = []
-    trailing = 0
-    posted = "".join("".join(line.split()) for line in thread.lines)
-    held = missed = 0
-    reached = False  # a line from the posts or after them has been seen
-    for line, source in zip(lines, _line_sources(tree, lines), strict=True):
-        if source is not None and source in inside:
-            held += len(line)
-            missed += len(line) * ("".join(line.split())[:16] not in posted)
-        if source is None:
-            # Why: a line not found as one text node (code split into highlighted spans) belongs
-            # with the line before it; within the lead, it is the lead's.
-            if lead and not reached:
-                lead.append(line)
-            continue
-        if source in inside:
-            reached = True
-            continue
-        if order.get(source, end) < start:
-            lead.append(line)
-        else:
-            reached = True
-            trailing += 0 if is_furniture(line) else len(line)
-    longest = max(sum(len(line) for line in post) for post in thread.posts)
-    # An article-like block (more text than any post) before or after the posts is the story,
-    # unless many posts together outweigh it: then it is a discussion's opening post.
-    lead_chars = sum(len(line) for line in lead)
-    outside = lead_chars + trailing
-    # Why the badge: a reply marked as the opening poster's ("(楼主)", "[作者]") shows the text above
-    # is that poster's own post or question, which a discussion page keeps with its replies.
-    # A page that declares itself a news article keeps its story apart from the comments under it.
-    discussion = not _declares_news_article(page) and (
-        (len(thread.posts) >= DISCUSSION_POSTS and thread.chars >= lead_chars)
-        or (lead_chars > THREAD_LEAD_CHARS and opener_replies(thread))
-    )
-    if max(0 if discussion else lead_chars, trailing) > max(THREAD_LEAD_CHARS, longest):
-        return None
-    # Why: a short group (replies nested under one comment) while most extracted text lies
-    # outside it is a side list, not the page's main content.
-    if (trailing if discussion else outside) > max(THREAD_LEAD_CHARS, thread.chars):
-        return None
-    # Why: when most text the extractor found inside the posts is missing from the posts as
-    # read, the content slot is wrong (e.g. nested replies picked over the comments themselves).
-    if 2 * missed > held:
-        return None
-    if thread_lines_covered(thread, "\n".join(lines)) >= THREAD_COVERED:
-        return lines, thread  # the article text already holds the posts
-    return [*lead, *thread.lines], thread
-
-
-_NEWS_TYPES = re.compile(r"NewsArticle$|^Article$|^Report$")
-
-
-def _declares_news_article(page: PageMeta) -> bool:
-    """og:type "article" or a schema.org (News)Article: the publisher says this page is a story."""
-    if (page.meta.get("og:type") or "").strip().lower() == "article":
-        return True
-    for obj in page.jsonld:
-        kinds = obj.get("@type")
-        if any(
-            isinstance(k, str) and _NEWS_TYPES.search(k)
-            for k in (kinds if isinstance(kinds, list) else [kinds])
-        ):
-            return True
-    return False
+    return summary
 
 
 FRAGMENT_CHARS = 10
@@ -544,9 +510,6 @@ def _published(
     return htmldate() or None
 
 
-_SKIP_TEXT = {"script", "style", "noscript", "template"}
-
-
 def _headline_anchor(tree: Any, page: PageMeta, title: str | None) -> Any:
     """The <h1>, or else the first element whose own text is the headline."""
     if page.h1_element is not None:
@@ -559,60 +522,6 @@ def _headline_anchor(tree: Any, page: PageMeta, title: str | None) -> Any:
     return None
 
 
-_TITLE_CLASS = re.compile(r"title", re.I)
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _title_element_before_body(tree: Any, lines: list[str]) -> str | None:
-    """The headline of a page without <h1> whose <title> only names site and channel.
-
-    Why: such CMS detail pages print the headline in a title-classed element ("rumor-title",
-    "article_title") right above the text; the last one before the body's first paragraph is it.
-    """
-    probe = next((line[:20] for line in lines if len(line) >= 12), None)
-    if probe is None:
-        return None
-    body_start, _ = _text_owners(tree, probe, probe)
-    if body_start is None:
-        return None
-    found = None
-    for el in tree.iter():
-        if el is body_start:
-            return found
-        if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT:
-            continue
-        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if _TITLE_CLASS.search(marks):
-            text = " ".join(el.text_content().split())
-            if 6 <= len(text) <= 80 and _HAN.search(text):
-                found = text
-    return None
-
-
-def _text_after(anchor: Any, limit: int) -> str:
-    """Visible text following ``anchor`` in document order, up to about ``limit`` chars."""
-    if anchor is None:
-        return ""
-    chunks: list[str] = []
-    size = 0
-    started = False
-    for el in anchor.getroottree().getroot().iter():
-        if el is anchor:
-            started = True
-            if el.tail and el.tail.strip():
-                chunks.append(el.tail.strip())
-            continue
-        if not started or not isinstance(el.tag, str) or el.tag in _SKIP_TEXT:
-            continue
-        for piece in (el.text, el.tail):
-            if piece and piece.strip():
-                chunks.append(piece.strip())
-                size += len(piece.strip())
-        if size >= limit:
-            break
-    return " ".join(chunks)[: limit * 2]
-
-
 def _trailer_credits(tree: Any, lines: list[str]) -> Credits:
     """Credits printed right after the body ("[作者: 刘满仓 责任编辑: 杨丹宇]")."""
     probe = next((line[-12:] for line in reversed(lines) if len(line) >= 12), None)
@@ -620,7 +529,7 @@ def _trailer_credits(tree: Any, lines: list[str]) -> Credits:
         return Credits()
     for node in tree.xpath("//body//text()"):
         if probe in node:
-            found = header_credits(_text_after(node.getparent(), 120))
+            found = header_credits(text_after(node.getparent(), 120))
             found.source_outlet = None  # a trailer's "来源" may belong to the next teaser
             return found
     return Credits()
@@ -633,7 +542,7 @@ def _container(tree: Any, lines: list[str]) -> Any:
         return None
     # Why xpath: libxml2 finds the few text nodes holding a probe; walking every element
     # from Python cost more than the rest of this module together.
-    first, last = _text_owners(tree, probes[0], probes[-1])
+    first, last = text_owners(tree, probes[0], probes[-1])
     if first is None:
         return None
     if last is None:
@@ -647,23 +556,6 @@ def _container(tree: Any, lines: list[str]) -> Any:
     if el is not None and el.tag in ("p", "span", "strong", "b", "em", "font", "a", "li"):
         el = el.getparent()
     return el
-
-
-def _text_owners(tree: Any, first: str, last: str) -> tuple[Any, Any]:
-    """The elements whose text (or whose child's tail) first holds each probe, outside scripts."""
-    found: dict[str, Any] = {}
-    query = "//text()[contains(., $a) or contains(., $b)]"  # one libxml2 pass for both probes
-    for node in tree.xpath(query, a=first, b=last):
-        el = node.getparent()
-        if el is None or not isinstance(el.tag, str) or el.tag in _SKIP_TEXT:
-            continue
-        owner = el if node.is_text else el.getparent()
-        for probe in (first, last):
-            if owner is not None and probe not in found and probe in node:
-                found[probe] = owner
-        if len(found) == 2 or (first == last and found):
-            break
-    return found.get(first), found.get(last)
 
 
 def _images(tree: Any, lines: list[str], page: PageMeta, url: str | None) -> list[str]:
@@ -698,33 +590,13 @@ def _lead_image(doc: Any, page: PageMeta, images: list[str], url: str | None) ->
     return None
 
 
-_PROBE_CHARS = 12
 _FEED_ITEMS = 3
 
 
-def _line_sources(tree: Any, lines: list[str]) -> list[Any]:
-    """The element whose text (or tail) holds the start of each line; None where not found."""
-    probes = [line[:_PROBE_CHARS] if len(line) >= 6 else None for line in lines]
-    found: list[Any] = [None] * len(lines)
-    todo = {i for i, p in enumerate(probes) if p}
-    for el in tree.iter():
-        if not todo:
-            break
-        if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT:
-            continue
-        for piece, owner in ((el.text, el), (el.tail, el.getparent())):
-            if not piece or owner is None or len(piece) < 6:
-                continue
-            for i in [i for i in todo if probes[i] in piece]:
-                found[i] = owner
-                todo.discard(i)
-    return found
-
-
-def _feed_list(el: Any, stop: Any) -> Any:
+def _feed_list(el: Any) -> Any:
     """The list element when ``el`` sits in one of several same-class items that each hold a link."""
     node = el
-    while node is not None and node is not stop:
+    while node is not None:
         parent = node.getparent()
         if parent is None:
             return None
@@ -748,7 +620,7 @@ def _drop_appended_feed(tree: Any, lines: list[str], page: PageMeta) -> list[str
     """
     if len(lines) < 2:
         return lines
-    sources = _line_sources(tree, lines)
+    sources = line_sources(tree, lines)
     first = next((s for s in sources if s is not None), None)
     if first is None:
         return lines
@@ -769,7 +641,7 @@ def _drop_appended_feed(tree: Any, lines: list[str], page: PageMeta) -> list[str
             return lines[:index]
         if el in wide:
             continue
-        feed = _feed_list(el, None)
+        feed = _feed_list(el)
         if feed is not None and feed not in wide and feed not in above:
             return lines[:index]
     return lines

@@ -9,7 +9,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-__all__ = ["PageMeta", "read_page_meta"]
+__all__ = ["ARTICLE_TYPES", "NEWS_ARTICLE_TYPES", "PageMeta", "has_type", "read_page_meta"]
 
 # Keys (lower-cased name/property/itemprop) in order of trust.  Publication-time keys from
 # OpenGraph/schema.org first, then the ad-hoc names Chinese CMSs use ("pubdate", "publishdate").
@@ -25,6 +25,19 @@ MODIFIED_KEYS = (
     "dcterms.modified", "dc.date.modified", "lastmod", "last-modified", "updated_time",
 )  # fmt: skip
 
+# schema.org types of an object that carries the page's own headline (a WebSite's is its slogan) ...
+ARTICLE_TYPES = re.compile(r"Article$|Posting$|^Report$|^Review$")
+# ... and the narrower set that declares a news story (not a blog post, a review or a Q&A).
+NEWS_ARTICLE_TYPES = re.compile(r"NewsArticle$|^Article$|^Report$")
+
+
+def has_type(obj: dict[str, Any], types: re.Pattern[str]) -> bool:
+    """Whether a JSON-LD object's ``@type`` (one name or a list) matches ``types``."""
+    kinds = obj.get("@type")
+    return any(
+        isinstance(k, str) and types.search(k) for k in (kinds if isinstance(kinds, list) else [kinds])
+    )
+
 
 @dataclass
 class PageMeta:
@@ -37,7 +50,6 @@ class PageMeta:
     h1_element: HtmlElement | None = None
     jsonld: list[dict[str, Any]] = field(default_factory=list)
     image_sizes: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
-    image_order: list[str] = field(default_factory=list)
 
     def first(self, keys: tuple[str, ...]) -> str | None:
         for key in keys:
@@ -51,6 +63,12 @@ class PageMeta:
             if obj.get(key):
                 return obj[key]
         return None
+
+    def declares_news_article(self) -> bool:
+        """og:type "article" or a schema.org (News)Article: the publisher says this page is a story."""
+        if (self.meta.get("og:type") or "").strip().lower() == "article":
+            return True
+        return any(has_type(obj, NEWS_ARTICLE_TYPES) for obj in self.jsonld)
 
 
 def _dimension(value: str | None) -> int | None:
@@ -101,10 +119,7 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
         elif tag == "img":
             src = el.get("src") or el.get("data-src") or el.get("data-original")
             if src:
-                src = src.strip()
-                if src not in page.image_sizes:
-                    page.image_order.append(src)
-                page.image_sizes[src] = (_dimension(el.get("width")), _dimension(el.get("height")))
+                page.image_sizes[src.strip()] = (_dimension(el.get("width")), _dimension(el.get("height")))
         elif tag == "script" and (el.get("type") or "").lower() == "application/ld+json":
             try:
                 _flatten_jsonld(json.loads(el.text or ""), page.jsonld)

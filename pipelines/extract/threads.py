@@ -3,7 +3,9 @@
 Forums (Discuz ``table#pidN``, phpBB, Flarum, Discourse), Q&A answers and comment pages
 repeat one block per post: siblings with the same tag/class signature, each holding an
 author, a time and a content block.  Article extractors keep one of them (or the footer);
-here the posts are found from structure alone and their contents returned in order.
+here the posts are found from structure alone and their contents returned in order
+(:func:`find_thread`), and :func:`thread_body` decides whether they, rather than the extracted
+article text, are the page's body.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from typing import Any
 
 from lxml import etree
 
-__all__ = ["Thread", "find_thread", "opener_replies", "thread_lines_covered"]
+from .furniture import is_furniture
+from .locate import line_sources
+from .pagemeta import PageMeta
+
+__all__ = ["Thread", "find_thread", "opener_replies", "thread_body", "thread_lines_covered"]
 
 # A post's time: absolute dates, "5-18 19:27", relative ages ("3天前", "1 月前", "2 days ago").
 _TIME = re.compile(
@@ -54,11 +60,14 @@ MIN_THREAD_CHARS = 30
 @dataclass
 class Thread:
     posts: list[list[str]]  # content lines of each post, in page order
-    first: Any  # the first post element
-    container: Any  # the posts' common parent
+    elements: list[Any]  # the post elements, in page order
     author: str | None = None  # the first post's author
     time: str | None = None  # the first post's time text
-    elements: list[Any] = field(default_factory=list)
+
+    @property
+    def first(self) -> Any:
+        """The first post element."""
+        return self.elements[0]
 
     @property
     def lines(self) -> list[str]:
@@ -292,11 +301,9 @@ def _analyse(members: list[Any]) -> Thread | None:
     author = next((text for path, text in first.names if path == author_path), None)
     return Thread(
         posts=bodies,
-        first=first.el,
-        container=first.el.getparent(),
+        elements=[p.el for p in posts],
         author=author,
         time=first.time_text,
-        elements=[p.el for p in posts],
     )
 
 
@@ -396,3 +403,79 @@ def opener_replies(thread: Thread) -> bool:
                 if piece and len(piece) <= _BADGE_CHARS and _OPENER_BADGE.fullmatch(piece.strip()):
                     return True
     return False
+
+
+THREAD_LEAD_CHARS = 200
+THREAD_COVERED = 0.8
+DISCUSSION_POSTS = 4
+
+
+def thread_body(tree: Any, page: PageMeta, lines: list[str]) -> tuple[list[str], Thread] | None:
+    """The body as a thread's posts, when the page's main content is a thread.
+
+    Why: article extraction keeps one post (or the footer) of a forum, Q&A or comment page;
+    switch when the extracted text misses most posts, the thread is not placed before
+    the headline (a teaser list), and no article-like text precedes it (a news story with
+    comments below keeps its story).  Extracted text before the thread (a question) is kept
+    as its lead; text after it is page furniture.
+    """
+    thread = find_thread(tree)
+    if thread is None:
+        return None
+    order = {el: i for i, el in enumerate(tree.iter())}
+    start = order.get(thread.first, 0)
+    last = thread.elements[-1]
+    end = max((order.get(el, 0) for el in last.iter()), default=start)
+    headline = page.h1_element
+    if headline is not None and order.get(headline, 0) > end:
+        return None
+    # Elements, not id()s: lxml proxies are freed and their ids reused once unreferenced.
+    inside = {el for post in thread.elements for el in post.iter()}
+    lead: list[str] = []
+    trailing = 0
+    posted = "".join("".join(line.split()) for line in thread.lines)
+    held = missed = 0
+    reached = False  # a line from the posts or after them has been seen
+    for line, source in zip(lines, line_sources(tree, lines), strict=True):
+        if source is not None and source in inside:
+            held += len(line)
+            missed += len(line) * ("".join(line.split())[:16] not in posted)
+        if source is None:
+            # Why: a line not found as one text node (code split into highlighted spans) belongs
+            # with the line before it; within the lead, it is the lead's.
+            if lead and not reached:
+                lead.append(line)
+            continue
+        if source in inside:
+            reached = True
+            continue
+        if order.get(source, end) < start:
+            lead.append(line)
+        else:
+            reached = True
+            trailing += 0 if is_furniture(line) else len(line)
+    longest = max(sum(len(line) for line in post) for post in thread.posts)
+    # An article-like block (more text than any post) before or after the posts is the story,
+    # unless many posts together outweigh it: then it is a discussion's opening post.
+    lead_chars = sum(len(line) for line in lead)
+    outside = lead_chars + trailing
+    # Why the badge: a reply marked as the opening poster's ("(楼主)", "[作者]") shows the text above
+    # is that poster's own post or question, which a discussion page keeps with its replies.
+    # A page that declares itself a news article keeps its story apart from the comments under it.
+    discussion = not page.declares_news_article() and (
+        (len(thread.posts) >= DISCUSSION_POSTS and thread.chars >= lead_chars)
+        or (lead_chars > THREAD_LEAD_CHARS and opener_replies(thread))
+    )
+    if max(0 if discussion else lead_chars, trailing) > max(THREAD_LEAD_CHARS, longest):
+        return None
+    # Why: a short group (replies nested under one comment) while most extracted text lies
+    # outside it is a side list, not the page's main content.
+    if (trailing if discussion else outside) > max(THREAD_LEAD_CHARS, thread.chars):
+        return None
+    # Why: when most text the extractor found inside the posts is missing from the posts as
+    # read, the content slot is wrong (e.g. nested replies picked over the comments themselves).
+    if 2 * missed > held:
+        return None
+    if thread_lines_covered(thread, "\n".join(lines)) >= THREAD_COVERED:
+        return lines, thread  # the article text already holds the posts
+    return [*lead, *thread.lines], thread

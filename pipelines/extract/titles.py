@@ -1,4 +1,6 @@
-"""Split "headline_channel_site" titles into their parts (Chinese pages)."""
+"""Headlines: the declared title chosen and stripped of its site name (any language), Chinese
+"headline_channel_site" titles split into their parts, and a title-classed element read when the
+<title> names only site and channel."""
 
 from __future__ import annotations
 
@@ -6,6 +8,10 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from .locate import SKIP_TEXT, text_owners
+from .pagemeta import ARTICLE_TYPES, has_type
 
 __all__ = [
     "TitleParts",
@@ -16,6 +22,7 @@ __all__ = [
     "names_only",
     "split_title",
     "strip_site_name",
+    "title_element_before_body",
 ]
 
 # Separators CMSs put between headline, channel and site.  A bare "-" only counts when the
@@ -249,16 +256,11 @@ def meta_titles(meta: Mapping[str, str]) -> list[str]:
     return found
 
 
-_ARTICLE_TYPE = re.compile(r"Article$|Posting$|^Report$|^Review$")
-
-
-def article_headline(jsonld: list[dict[str, object]]) -> object:
+def article_headline(jsonld: list[dict[str, Any]]) -> object:
     """The ``headline`` of the page's schema.org article object (a WebSite's headline is its slogan)."""
     for obj in jsonld:
-        kinds = obj.get("@type")
-        for kind in kinds if isinstance(kinds, list) else [kinds]:
-            if isinstance(kind, str) and _ARTICLE_TYPE.search(kind) and obj.get("headline"):
-                return obj["headline"]
+        if has_type(obj, ARTICLE_TYPES) and obj.get("headline"):
+            return obj["headline"]
     return None
 
 
@@ -334,3 +336,33 @@ def _strip_names(text: str, names: set[str]) -> str:
         if _identity(text[parts[-1].end() :]) not in names:
             return text
         text = text[: parts[-1].start()].rstrip()
+
+
+_TITLE_CLASS = re.compile(r"title", re.I)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def title_element_before_body(tree: Any, lines: list[str]) -> str | None:
+    """The headline of a page without <h1> whose <title> only names site and channel.
+
+    Why: such CMS detail pages print the headline in a title-classed element ("rumor-title",
+    "article_title") right above the text; the last one before the body's first paragraph is it.
+    """
+    probe = next((line[:20] for line in lines if len(line) >= 12), None)
+    if probe is None:
+        return None
+    body_start, _ = text_owners(tree, probe, probe)
+    if body_start is None:
+        return None
+    found = None
+    for el in tree.iter():
+        if el is body_start:
+            return found
+        if not isinstance(el.tag, str) or el.tag in SKIP_TEXT:
+            continue
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if _TITLE_CLASS.search(marks):
+            text = " ".join(el.text_content().split())
+            if 6 <= len(text) <= 80 and _HAN.search(text):
+                found = text
+    return None
