@@ -111,6 +111,11 @@ def line_key(line: str) -> str:
 
 
 def is_furniture(line: str) -> bool:
+    """A credit, copyright or promotion line of stored text, in any language.
+
+    Not ``pipelines.extract.furniture.is_furniture``: that one cleans Chinese pages while extracting; this
+    one only keeps such lines out of shingles, on text as stored (older extractor versions, seeds, English).
+    """
     stripped = line.strip()
     if not stripped:
         return True
@@ -126,6 +131,7 @@ def story_lines(text: str, boilerplate: Iterable[str] = ()) -> list[str]:
 
 
 def is_chinese(text: str) -> bool:
+    """Mostly CJK letters (kana and hangul count): such text is shingled by characters, not words."""
     head = text[:2000]
     letters = sum(map(str.isalpha, head))
     return letters > 0 and len(_CJK.findall(head)) / letters > 0.3
