@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.extract import extract_article
-from pipelines.extract.titles import names_only, split_title, strip_site_name
+from pipelines.extract.titles import site_and_channel_only, split_title, strip_site_name
 
 
 @pytest.mark.parametrize(
@@ -82,9 +82,9 @@ def test_site_name_first() -> None:
 
 
 def test_site_and_channel_only_titles() -> None:
-    assert names_only("科普中国-辟谣文章")
-    assert not names_only("新华视界｜河北遵化：数字农机服务助力农业生产")
-    assert not names_only("徒手抓子弹真的存在吗")
+    assert site_and_channel_only("科普中国-辟谣文章")
+    assert not site_and_channel_only("新华视界｜河北遵化：数字农机服务助力农业生产")
+    assert not site_and_channel_only("徒手抓子弹真的存在吗")
 
 
 def test_headline_from_a_title_element_when_the_title_only_names_the_site() -> None:

@@ -30,7 +30,7 @@ from .titles import (
     article_headline,
     choose_headline,
     meta_titles,
-    names_only,
+    site_and_channel_only,
     split_title,
     strip_site_name,
     title_element_before_body,
@@ -299,7 +299,7 @@ def _chinese_story(
     parts = split_title(base_title, site_names=site_names, headline=page.h1, host=host)
     raw_parts = split_title(page.title or base_title, site_names=site_names, headline=page.h1, host=host)
     title: str | None = parts.title or None
-    if title and page.h1 is None and names_only(title):
+    if title and page.h1 is None and site_and_channel_only(title):
         title = title_element_before_body(tree, raw_lines) or title
     cleaned = clean_chinese_body(raw_lines, titles=[base_title, parts.title, page.title or "", page.h1 or ""])
     # A thread's posts are repeated blocks by design; the feed cut would stop at the second.

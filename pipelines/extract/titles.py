@@ -19,7 +19,7 @@ __all__ = [
     "choose_headline",
     "headline_in_title",
     "meta_titles",
-    "names_only",
+    "site_and_channel_only",
     "split_title",
     "strip_site_name",
     "title_element_before_body",
@@ -133,7 +133,7 @@ def _peel_leading_site(parts: TitleParts, names: set[str], host_label: str) -> N
 _NAME_SEGMENT = 6
 
 
-def names_only(title: str) -> bool:
+def site_and_channel_only(title: str) -> bool:
     """True when ``title`` is two or more short segments: a site/channel label, no headline."""
     segments = [s.strip() for s in _SEPARATOR.split(title) if s.strip()]
     return len(segments) >= 2 and all(len(s) <= _NAME_SEGMENT for s in segments)
