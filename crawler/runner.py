@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,22 @@ class RunSummary:
         return f"{parts[0]}: " + ", ".join(parts[1:])
 
 
+class _WithoutTraceback(logging.Filter):
+    """Keeps a record's message and drops its traceback.
+
+    Why: Scrapy's RobotsTxtMiddleware logs a site that cannot be reached with a full Twisted traceback
+    (~70 lines); the crawl reports that failure itself in one line, and the ERROR line stays.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+_ROBOTS_LOGGER = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+_ROBOTS_FILTER = _WithoutTraceback()
+
+
 def project_settings(**overrides: Any) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -64,6 +81,7 @@ def run_spiders(
     Once per process: Twisted's reactor cannot be restarted. Each run gets its own ``crawl_runs`` row.
     """
     process = CrawlerProcess(settings)
+    _ROBOTS_LOGGER.addFilter(_ROBOTS_FILTER)  # once: addFilter ignores a filter already there
     crawlers = []
     failures: list[list[tuple[str, str]]] = []
     for kwargs in runs:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -181,6 +182,16 @@ def test_a_site_that_only_errors_is_a_failed_crawl(run_cli, site, tmp_path: Path
     db = sqlite_utils.Database(tmp_path / "a.db")
     run = next(db.query("select * from crawl_runs order by id desc limit 1"))
     assert run["failed"] >= 1 and run["new"] == 0
+
+
+def test_an_unreachable_site_is_one_failure_line_without_tracebacks(run_cli, tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: the connection is refused
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/news/"
+    result = run_cli("crawl", "--start-url", dead, "--db", "a.db", *FAST, "-s", "RETRY_TIMES=1", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"failed: {dead}: Connection was refused" in result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
 
 
 def test_scrapy_crawl_news_does_the_same(repo_root: Path, site, tmp_path: Path) -> None:
