@@ -372,7 +372,7 @@ def pipeline_loop(pages: list[ArticlePage]) -> Timed:
     Why: the crawl does more per page than bare_extraction (newsarchive's extractor may run trafilatura twice
     and reads bylines, dates, titles); this separates that extra work from the crawl's own overhead.
     """
-    from pipelines.documents import RawDocument, document_to_record
+    from pipelines.documents.raw import RawDocument, document_to_record
     from pipelines.errors import DocumentError
 
     def doc(index: int, page: ArticlePage) -> RawDocument:

@@ -27,12 +27,12 @@ sys.path.insert(0, str(ROOT))
 import sqlite_utils  # noqa: E402
 
 from bench.dedup_data import Doc, generate, synthetic_stream  # noqa: E402
-from pipelines.clusters import CLUSTER_BATCH, assign_cluster, assign_clusters  # noqa: E402
-from pipelines.dedup import find_duplicate  # noqa: E402
-from pipelines.near_duplicates import tune_for_clustering  # noqa: E402
-from pipelines.records import build_record, content_hash  # noqa: E402
-from pipelines.schema import ensure_db_shape  # noqa: E402
-from pipelines.storage import now_iso, save_article, save_duplicate, stable_id  # noqa: E402
+from pipelines.archive.schema import ensure_db_shape  # noqa: E402
+from pipelines.archive.store import now_iso, save_article, save_duplicate, stable_id  # noqa: E402
+from pipelines.dedup.clusters import CLUSTER_BATCH, assign_cluster, assign_clusters  # noqa: E402
+from pipelines.dedup.exact import find_duplicate  # noqa: E402
+from pipelines.dedup.near import tune_for_clustering  # noqa: E402
+from pipelines.documents.records import build_record, content_hash  # noqa: E402
 
 
 def pairs_within(labels: list[str]) -> int:

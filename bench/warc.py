@@ -57,7 +57,7 @@ def warc_bytes(folder: Path) -> int:
 def first_extraction_seconds(site: LocalNewsSite) -> tuple[float, int]:
     """document_to_record over the site's article pages as the spider hands them over, inline: what the
     crawl's extraction step costs per page, without the network and the WARC."""
-    from pipelines.documents import RawDocument, document_to_record
+    from pipelines.documents.raw import RawDocument, document_to_record
 
     docs = [
         RawDocument(

@@ -11,10 +11,10 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.console import stderr_console
 from crawler.signals import document_failed
-from pipelines.schema import open_archive
-from pipelines.scrapy_support import archive_db_path
+from crawler.support import archive_db_path
+from pipelines.archive.schema import open_archive
+from pipelines.archive.store import finish_run, save_error, save_source, start_run
 from pipelines.sources import Source
-from pipelines.storage import finish_run, save_error, save_source, start_run
 
 # Scrapy close reasons that mean the run was stopped before it was done.
 INTERRUPTED_REASONS = {"shutdown", "cancelled"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.documents import RawDocument
+from pipelines.documents.raw import RawDocument
 
 PageItem = RawDocument
 

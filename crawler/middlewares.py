@@ -13,11 +13,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
-from pipelines.schema import open_archive
-from pipelines.scrapy_support import archive_db_path
+from crawler.support import archive_db_path
+from pipelines.archive.schema import open_archive
+from pipelines.archive.store import find_article_by_keys, now_iso, resolve_redirects, save_redirect
+from pipelines.documents.urls import canonicalize_url
 from pipelines.sources import parse_interval
-from pipelines.storage import find_article_by_keys, now_iso, resolve_redirects, save_redirect
-from pipelines.urls import canonicalize_url
 
 ARTICLE_META = "archive_article"
 RECHECK_META = "archive_recheck_article"

@@ -12,8 +12,8 @@ from scrapy.settings import Settings
 
 from crawler.extensions import run_counts
 from crawler.signals import document_failed
-from pipelines.schema import open_archive
-from pipelines.storage import finish_run
+from pipelines.archive.schema import open_archive
+from pipelines.archive.store import finish_run
 
 FailureCallback = Callable[[str, str], None]
 

@@ -14,10 +14,10 @@ ARCHIVE_EXTRACT_WORKERS = -1
 ARCHIVE_PROGRESS = False
 
 ITEM_PIPELINES = {
-    "pipelines.extract_pipeline.ExtractPipeline": 100,
-    "pipelines.store_pipeline.StorePipeline": 300,
+    "crawler.item_pipelines.extract.ExtractPipeline": 100,
+    "crawler.item_pipelines.store.StorePipeline": 300,
     # After storing: near-duplicate story clusters need the article's id.
-    "pipelines.cluster_pipeline.ClusterPipeline": 400,
+    "crawler.item_pipelines.cluster.ClusterPipeline": 400,
 }
 EXTENSIONS = {
     "crawler.extensions.RunRecorder": 100,

@@ -23,7 +23,7 @@ Write order, for crash safety: the records are appended, flushed and fsynced, an
 item.
 
 All of it (revisit look-up, building and compressing the records, the write, the fsync, the row) runs on
-one writer thread (pipelines.writer_thread) that owns the WARC file and this middleware's database
+one writer thread (crawler.writer_thread) that owns the WARC file and this middleware's database
 connection, so the reactor keeps downloading meanwhile. Responses that arrive while the thread is busy
 are written as a batch: each group is appended, then the file is fsynced once, then the batch's rows are
 inserted and committed in one short transaction, and only then does any response go on down the chain.
@@ -55,11 +55,12 @@ from scrapy.http import Headers, Request, Response
 from w3lib.url import file_uri_to_path
 from warcio.recordloader import ArcWarcRecord
 
-from pipelines.schema import open_archive
-from pipelines.scrapy_support import response_headers
-from pipelines.seeds import sidecar_path
-from pipelines.storage import now_iso
-from pipelines.warc import (
+from crawler.support import response_headers
+from crawler.writer_thread import WriterThread
+from pipelines.archive.schema import open_archive
+from pipelines.archive.store import now_iso
+from pipelines.documents.seed_files import sidecar_path
+from pipelines.warc.files import (
     DEFAULT_COMPRESS_LEVEL,
     IDENTICAL_PAYLOAD,
     SERVER_NOT_MODIFIED,
@@ -73,7 +74,6 @@ from pipelines.warc import (
     sha256_hex,
     warc_date,
 )
-from pipelines.writer_thread import WriterThread
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import re
 
 from markupsafe import escape
 
-from pipelines.search_text import is_cjk, query_phrases
+from pipelines.archive.search_text import is_cjk, query_phrases
 
 DEFAULT_WIDTH = 160  # characters of text in a snippet
 _ESCAPED_OR_MARK = re.compile(r"(?:[^<>\"'&]|&(?:amp|lt|gt|#39|#34);|<mark>|</mark>)*")

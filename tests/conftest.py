@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from pipelines.records import build_record
-from pipelines.schema import ensure_db_shape
+from pipelines.archive.schema import ensure_db_shape
+from pipelines.documents.records import build_record
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"

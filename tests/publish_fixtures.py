@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from pipelines.records import build_record
-from pipelines.schema import ensure_db_shape
-from pipelines.storage import finish_run, save_article, save_capture, save_error, start_run
+from pipelines.archive.schema import ensure_db_shape
+from pipelines.archive.store import finish_run, save_article, save_capture, save_error, start_run
+from pipelines.documents.records import build_record
 
 XSS_SCRIPT = '<script>alert("xss")</script>'
 XSS_IMG = "<img src=x onerror=alert(1)>"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipelines import near_duplicates as nd
-from pipelines.clusters import assign_cluster, ensure_clusters, representative
-from pipelines.storage import save_article
+from pipelines.archive.store import save_article
+from pipelines.dedup import near as nd
+from pipelines.dedup.clusters import assign_cluster, ensure_clusters, representative
 
 STORY = "\n".join(
     [
@@ -109,7 +109,7 @@ def test_lsh_lookup_reads_a_bounded_sample_of_a_crowded_bucket(db, monkeypatch) 
 
 
 def test_index_survives_a_restart_and_is_rebuilt_when_lost(tmp_path, make_record) -> None:
-    from pipelines.schema import open_archive
+    from pipelines.archive.schema import open_archive
 
     path = str(tmp_path / "archive.db")
     db = open_archive(path)
@@ -144,7 +144,7 @@ def test_ensure_clusters_clusters_articles_stored_without_it(db, make_record) ->
 
 
 def test_an_index_of_the_earlier_layout_is_replaced_and_rebuilt(tmp_path, make_record) -> None:
-    from pipelines.schema import open_archive
+    from pipelines.archive.schema import open_archive
 
     path = str(tmp_path / "archive.db")
     db = open_archive(path)
@@ -173,7 +173,7 @@ def test_an_index_of_the_earlier_layout_is_replaced_and_rebuilt(tmp_path, make_r
 
 
 def test_clustering_several_articles_is_one_transaction(db, make_record) -> None:
-    from pipelines.clusters import assign_clusters
+    from pipelines.dedup.clusters import assign_clusters
 
     ids = [
         save_article(db, make_record(text, url=f"https://s{n}.example.cn/1.html")).article_id
@@ -191,7 +191,7 @@ def test_clustering_several_articles_is_one_transaction(db, make_record) -> None
 def test_a_failing_batch_leaves_its_articles_for_the_catch_up(db, make_record) -> None:
     import pytest
 
-    from pipelines.clusters import assign_clusters
+    from pipelines.dedup.clusters import assign_clusters
 
     first = save_article(db, make_record(STORY, url="https://a.example.cn/1.html")).article_id
     with pytest.raises(KeyError):
@@ -209,7 +209,7 @@ def test_clustering_holds_the_write_lock_from_its_first_read(tmp_path, make_reco
 
     import pytest
 
-    from pipelines.schema import open_archive
+    from pipelines.archive.schema import open_archive
 
     path = str(tmp_path / "archive.db")
     db = open_archive(path)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipelines import near_duplicates as nd
-from pipelines.clusters import assign_cluster
-from pipelines.storage import save_article
+from pipelines.archive.store import save_article
+from pipelines.dedup import near as nd
+from pipelines.dedup.clusters import assign_cluster
 
 STORY = [
     "记者从青岛市交通运输局获悉，地铁8号线北延段将于本月底开通试运营，沿线设站五座。",

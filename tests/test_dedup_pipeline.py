@@ -8,11 +8,11 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from crawler.item_pipelines.cluster import ClusterPipeline
+from crawler.item_pipelines.store import StorePipeline
 from crawler.items import ArticleItem
-from pipelines.cluster_pipeline import ClusterPipeline
-from pipelines.documents import RawDocument
-from pipelines.storage import find_article_by_keys, save_article
-from pipelines.store_pipeline import StorePipeline
+from pipelines.archive.store import find_article_by_keys, save_article
+from pipelines.documents.raw import RawDocument
 
 TEXT = "\n".join(
     [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipelines.clusters import assign_cluster
-from pipelines.storage import save_article
+from pipelines.archive.store import save_article
+from pipelines.dedup.clusters import assign_cluster
 
 OLD = "崂山景区今天开放，游客可通过官方平台预约入园。景区各游览线路运行正常，请游客注意安全。" * 2
 NEW = "崂山景区今天因大风临时关闭，已预约游客可免费改期。景区恢复开放时间将另行通知。" * 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.documents import RawDocument, check_not_junk, document_to_record, sniff_kind
+from pipelines.documents.raw import RawDocument, check_not_junk, document_to_record, sniff_kind
 from pipelines.errors import DocumentError
 
 FRONT = """---

@@ -8,8 +8,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 from scrapy.utils.test import get_crawler
 
-from pipelines.extract_pipeline import ExtractPipeline
-from pipelines.extract_worker import GC_THRESHOLD, init_worker
+from crawler.item_pipelines.extract import ExtractPipeline
+from pipelines.extract.worker import GC_THRESHOLD, init_worker
 
 
 def _collector_settings() -> tuple[int, int]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pipelines.documents.frontmatter import parse_front_matter
 from pipelines.errors import DocumentError
-from pipelines.frontmatter import parse_front_matter
 
 DOC = """---
 title: 崂山风景区试行分时预约_青岛频道

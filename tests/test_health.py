@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bench.local_site import LocalNewsSite, serve_site, sources_toml
-from pipelines.health import Thresholds, flags, source_health
+from pipelines.schedule.health import Thresholds, flags, source_health
 from pipelines.sources import source_from_dict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

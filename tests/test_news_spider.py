@@ -10,7 +10,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.middlewares import ARTICLE_META
 from crawler.spiders.news import NewsSpider
-from pipelines.documents import RawDocument
+from pipelines.documents.raw import RawDocument
 from pipelines.sources import source_from_dict
 
 BASE = "https://news.example.cn"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pipelines.schema import TABLES, VIEWS
+from pipelines.archive.schema import TABLES, VIEWS
 from publish import (
     METADATA_PATH,
     PLUGINS_DIR,

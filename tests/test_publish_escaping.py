@@ -68,9 +68,9 @@ async def test_hostile_article_page(ds: Any, archive: tuple[Path, dict[str, int]
 async def test_javascript_url_is_never_a_link(ds: Any, tmp_path: Path) -> None:
     import sqlite_utils
 
-    from pipelines.records import build_record
-    from pipelines.schema import ensure_db_shape
-    from pipelines.storage import save_article
+    from pipelines.archive.schema import ensure_db_shape
+    from pipelines.archive.store import save_article
+    from pipelines.documents.records import build_record
     from publish import make_datasette
 
     db = sqlite_utils.Database(tmp_path / "js.db")

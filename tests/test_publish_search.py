@@ -8,7 +8,7 @@ import pytest
 from datasette.plugins import pm
 from datasette.utils import escape_fts as datasette_escape_fts
 
-from pipelines.search_text import match_query
+from pipelines.archive.search_text import match_query
 from tests.publish_fixtures import ARTICLES, SEARCHES, archive, ds, ds_as_x
 
 __all__ = ["archive", "ds", "ds_as_x"]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import publish.search
-from pipelines.schema import ARTICLES as ARTICLES_TABLE
+from pipelines.archive.schema import ARTICLES as ARTICLES_TABLE
 from publish.facets import covering_index, facet_counts
 from tests.publish_fixtures import ARTICLES, SEARCHES, archive, ds
 

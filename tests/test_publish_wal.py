@@ -11,8 +11,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from pipelines.records import build_record
-from pipelines.storage import save_article
+from pipelines.archive.store import save_article
+from pipelines.documents.records import build_record
 from publish import make_datasette
 from tests.publish_fixtures import build_archive
 

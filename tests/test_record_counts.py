@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.records import count_words
+from pipelines.documents.records import count_words
 
 
 @pytest.mark.parametrize(

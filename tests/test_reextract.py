@@ -11,7 +11,7 @@ import pytest
 import sqlite_utils
 
 from bench.warc import newsarchive
-from pipelines.reextract import decode_content, joined_headers
+from pipelines.warc.reextract import decode_content, joined_headers
 from tests.test_warc_seeds import ingest_shipped_seeds
 
 

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from crawler.scheduler import CrawlOptions, Scheduler
-from pipelines.scheduling import (
+from pipelines.schedule.due import (
     OffsetTrigger,
     cron_trigger,
     due_sources,
@@ -20,6 +19,7 @@ from pipelines.scheduling import (
     running_here,
     spread_offset,
 )
+from pipelines.schedule.scheduler import CrawlOptions, Scheduler
 from pipelines.sources import Source, source_from_dict
 
 NOW = datetime(2024, 3, 2, 12, 0, tzinfo=UTC)  # a Saturday

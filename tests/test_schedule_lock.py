@@ -15,12 +15,12 @@ import pytest
 import sqlite_utils
 
 from bench.local_site import LocalNewsSite, serve_site, sources_toml
-from pipelines.scheduling import SourceLock, lock_dir
+from pipelines.schedule.due import SourceLock, lock_dir
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from pipelines.scheduling import SourceLock
+from pipelines.schedule.due import SourceLock
 lock = SourceLock(Path(sys.argv[1]), "alpha")
 print("held" if lock.acquire() else "busy", flush=True)
 time.sleep(60)

@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bench.local_site import LocalNewsSite, serve_site, sources_toml
-from pipelines.schema import open_archive
+from pipelines.archive.schema import open_archive
 
 
 def runs(db_path: Path) -> list[dict]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from pipelines.schema import ARTICLES, FTS_TABLE, TABLES, VIEWS, ensure_db_shape, open_archive
+from pipelines.archive.schema import ARTICLES, FTS_TABLE, TABLES, VIEWS, ensure_db_shape, open_archive
 
 
 def test_every_declared_table_view_and_fts_exists(db: sqlite_utils.Database) -> None:
@@ -18,7 +18,7 @@ def test_every_declared_table_view_and_fts_exists(db: sqlite_utils.Database) -> 
 
 
 def test_ensure_db_shape_is_idempotent_and_keeps_rows(db: sqlite_utils.Database, make_record) -> None:
-    from pipelines.storage import save_article
+    from pipelines.archive.store import save_article
 
     save_article(db, make_record())
     ensure_db_shape(db)
@@ -42,7 +42,7 @@ def test_older_archive_gains_new_columns_without_losing_data(tmp_path: Path) -> 
 def test_archive_is_readable_by_plain_sqlite3(tmp_path: Path, make_record) -> None:
     import sqlite3
 
-    from pipelines.storage import save_article
+    from pipelines.archive.store import save_article
 
     path = tmp_path / "a.db"
     db = open_archive(str(path))

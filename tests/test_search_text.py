@@ -1,4 +1,4 @@
-"""pipelines.search_text: the CJK bigram index text and the query rewriting, against a real FTS5 table."""
+"""pipelines.archive.search_text: the CJK bigram index text and the query rewriting, against a real FTS5 table."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from pipelines.schema import FTS_SQL
-from pipelines.search_text import index_text, match_query, query_phrases
+from pipelines.archive.schema import FTS_SQL
+from pipelines.archive.search_text import index_text, match_query, query_phrases
 
 DOCS = {
     1: "青岛市南区加快棚户区改造",

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.documents.seed_files import discover_seed_files, read_sidecar
 from pipelines.errors import DocumentError
-from pipelines.seeds import discover_seed_files, read_sidecar
 
 
 def test_folders_are_walked_recursively_in_name_order(tmp_path: Path) -> None:

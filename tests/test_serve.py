@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipelines.schema import open_archive
-from pipelines.storage import save_article
+from pipelines.archive.schema import open_archive
+from pipelines.archive.store import save_article
 
 
 def test_serve_passes_options_to_datasette_and_searches_chinese(run_cli, make_record, tmp_path: Path) -> None:

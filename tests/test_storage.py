@@ -6,10 +6,10 @@ import json
 
 import sqlite_utils
 
-from pipelines.dedup import find_duplicate
-from pipelines.schema import FTS_TABLE
-from pipelines.search_text import match_query
-from pipelines.storage import find_article_by_keys, save_article, save_duplicate, stable_id
+from pipelines.archive.schema import FTS_TABLE
+from pipelines.archive.search_text import match_query
+from pipelines.archive.store import find_article_by_keys, save_article, save_duplicate, stable_id
+from pipelines.dedup.exact import find_duplicate
 
 
 def fts_ids(db: sqlite_utils.Database, query: str) -> list[int]:

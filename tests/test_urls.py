@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.urls import add_alias_keys, canonicalize_url, url_keys
+from pipelines.documents.urls import add_alias_keys, canonicalize_url, url_keys
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_alias_keys_are_added_first() -> None:
 
 
 def test_two_urls_of_one_page_are_one_article(db, make_record) -> None:
-    from pipelines.storage import find_article_by_keys, save_article
+    from pipelines.archive.store import find_article_by_keys, save_article
 
     first = save_article(db, make_record(url="https://qingdao.example.com/news/1.html?spm=1&from=wx"))
     known = find_article_by_keys(db, [canonicalize_url("https://QINGDAO.example.com:443/news/1.html#top")])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.documents import RawDocument, document_to_record
+from pipelines.documents.raw import RawDocument, document_to_record
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from bench.local_site import OLD_PATH, LocalNewsSite, serve_site, sources_toml
 from bench.warc import crawl
-from pipelines.warc import SERVER_NOT_MODIFIED, read_record
+from pipelines.warc.files import SERVER_NOT_MODIFIED, read_record
 from tests.test_warc_files import warcio_check
 
 

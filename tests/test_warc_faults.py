@@ -15,7 +15,7 @@ import sqlite_utils
 
 from bench.local_site import LocalNewsSite, serve_site, sources_toml
 from bench.warc import FAST, REPO, newsarchive
-from pipelines.warc import check_tail, read_record
+from pipelines.warc.files import check_tail, read_record
 from tests.test_warc_files import warcio_check
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from warcio.checker import Checker
 
-from pipelines.warc import (
+from pipelines.warc.files import (
     IDENTICAL_PAYLOAD,
     Location,
     WarcReadError,

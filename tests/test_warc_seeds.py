@@ -10,7 +10,7 @@ import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
 from bench.warc import newsarchive
-from pipelines.warc import read_record
+from pipelines.warc.files import read_record
 from tests.test_warc_files import warcio_check
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.warc import WarcWriter, http_headers, read_record
-from pipelines.writer_thread import WriterThread
+from crawler.writer_thread import WriterThread
+from pipelines.warc.files import WarcWriter, http_headers, read_record
 
 
 def test_jobs_run_in_order_on_one_thread_and_finish_only_after_their_batch_is_flushed() -> None:

@@ -24,10 +24,10 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler.items import PageItem
 from crawler.middlewares import ARTICLE_META
+from crawler.support import report_failure, response_headers
 from crawler.warc_middleware import CAPTURE_META
-from pipelines.scrapy_support import report_failure, response_headers
+from pipelines.documents.urls import canonicalize_url, is_tracking_param
 from pipelines.sources import DEFAULT_SOURCES_FILE, Source, load_sources
-from pipelines.urls import canonicalize_url, is_tracking_param
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml")
 

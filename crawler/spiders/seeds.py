@@ -18,10 +18,10 @@ from twisted.python.failure import Failure
 from w3lib.url import file_uri_to_path
 
 from crawler.items import PageItem
+from crawler.support import report_failure
 from crawler.warc_middleware import CAPTURE_META
+from pipelines.documents.seed_files import discover_seed_files, read_sidecar
 from pipelines.errors import DocumentError
-from pipelines.scrapy_support import report_failure
-from pipelines.seeds import discover_seed_files, read_sidecar
 
 
 class SeedsSpider(scrapy.Spider):

@@ -1,4 +1,4 @@
-"""Chinese-aware search in Datasette: ``escape_fts`` becomes ``pipelines.search_text.match_query``, and the
+"""Chinese-aware search in Datasette: ``escape_fts`` becomes ``pipelines.archive.search_text.match_query``, and the
 table search of ``articles`` is ``publish.search`` (same results, a query plan that suits frequent words).
 
 Datasette's table search runs ``... match escape_fts(:search)``; its own ``escape_fts`` quotes whole words,
@@ -14,7 +14,7 @@ from typing import Any
 from datasette import hookimpl
 from markupsafe import Markup
 
-from pipelines.search_text import match_query
+from pipelines.archive.search_text import match_query
 from publish.search import search_filters
 from publish.snippets import is_marked_html, search_snippet
 

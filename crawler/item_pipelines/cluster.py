@@ -10,10 +10,10 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from crawler.items import ArticleItem
-from pipelines.clusters import CLUSTER_BATCH, assign_clusters, ensure_clusters
-from pipelines.near_duplicates import tune_for_clustering
-from pipelines.schema import open_archive
-from pipelines.scrapy_support import archive_db_path
+from crawler.support import archive_db_path
+from pipelines.archive.schema import open_archive
+from pipelines.dedup.clusters import CLUSTER_BATCH, assign_clusters, ensure_clusters
+from pipelines.dedup.near import tune_for_clustering
 
 
 class ClusterPipeline:

@@ -21,8 +21,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from pipelines.archive.store import mark_dead_runs, now_iso
 from pipelines.sources import Source, is_cron, parse_interval
-from pipelines.storage import mark_dead_runs, now_iso
 
 # A run counts as "the last run" when it got going; an interrupted or killed one is incomplete, so the
 # source is due again at once rather than a whole interval later.

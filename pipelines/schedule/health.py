@@ -1,6 +1,6 @@
 """Source health from the ``source_health`` view, and the flags that make ``newsarchive status`` fail.
 
-The view (pipelines.schema) holds the numbers and flags computed with the default thresholds, for Datasette;
+The view (pipelines.archive.schema) holds the numbers and flags computed with the default thresholds, for Datasette;
 this module recomputes the flags with thresholds the user chose, and adds "overdue" (the scheduler seems to
 have stopped), which needs the schedules of the sources file.
 """
@@ -13,8 +13,8 @@ from typing import Any
 
 import sqlite_utils
 
-from pipelines.scheduling import interval_seconds, next_due, parse_time
-from pipelines.schema import DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW
+from pipelines.archive.schema import DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW
+from pipelines.schedule.due import interval_seconds, next_due, parse_time
 from pipelines.sources import Source
 
 OVERDUE_PERIODS = 3  # a source is overdue once its next run is this many periods late (and an hour at least)

@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from pipelines.records import CONTENT_FIELDS, LIST_FIELDS
-from pipelines.schema import FTS_TABLE
-from pipelines.search_text import index_text
+from pipelines.archive.schema import FTS_TABLE
+from pipelines.archive.search_text import index_text
+from pipelines.documents.records import CONTENT_FIELDS, LIST_FIELDS
 from pipelines.sources import Source
 
 Outcome = Literal["new", "updated", "unchanged", "duplicate"]
@@ -184,7 +184,7 @@ def save_article(
 ) -> SaveResult:
     """Insert a new article, update a changed one (keeping the old text as a version) or leave it be.
 
-    The caller decides what is a duplicate before this (see ``pipelines.dedup``): a record whose keys are
+    The caller decides what is a duplicate before this (see ``pipelines.dedup.exact``): a record whose keys are
     unknown is stored as a new article.
     """
     keys = list(record.get("keys") or [])

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pipelines.documents.frontmatter import parse_front_matter
+from pipelines.documents.records import build_record
 from pipelines.errors import DocumentError
 from pipelines.extract import NotAnArticle, try_extract
-from pipelines.frontmatter import parse_front_matter
-from pipelines.records import build_record
 
 _HTML_SNIFF = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title|div|article|p)\b", re.IGNORECASE)
 # Control bytes that no text document contains (TAB, LF, VT, FF and CR are text).

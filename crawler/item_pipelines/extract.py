@@ -13,10 +13,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem, PageItem
-from pipelines.documents import document_to_record
+from crawler.support import report_failure
+from pipelines.documents.raw import document_to_record
 from pipelines.errors import DocumentError
-from pipelines.extract_worker import init_worker, warm_up
-from pipelines.scrapy_support import report_failure
+from pipelines.extract.worker import init_worker, warm_up
 
 
 class ExtractPipeline:

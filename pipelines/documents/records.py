@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipelines.urls import url_keys
+from pipelines.documents.urls import url_keys
 
 _CJK_CHAR = re.compile(
     r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0003ffff]"
@@ -41,7 +41,7 @@ EXTRACTED_FIELDS = (
     "images",
     "image",
 )
-# Extracted fields that are lists in a record (JSON arrays in the database, pipelines.storage).
+# Extracted fields that are lists in a record (JSON arrays in the database, pipelines.archive.store).
 LIST_FIELDS = ("authors", "contributors", "tags", "categories", "images")
 # How the record was produced: stored, but a change here alone is not a change of the article.
 PROVENANCE_FIELDS = ("extractor", "extractor_version", "encoding")
@@ -129,7 +129,7 @@ def build_record(
         content_hash=content_hash(text),
     )
     record["char_count"], record["word_count"] = count_words(text)
-    # Canonical spellings (pipelines.urls) first, so a page reached by another URL finds its article.
+    # Canonical spellings (pipelines.documents.urls) first, so a page reached by another URL finds its article.
     keys = url_keys(canonical, url, *(aliases or []))
     if path:
         keys.append(file_key(path))

@@ -9,11 +9,11 @@ from typing import Any
 
 import click
 
-from crawler.cli_options import DB_OPTION, WORKERS_OPTION
-from pipelines.reextract import Summary, parse_since
-from pipelines.reextract import reextract as reextract_archive
-from pipelines.schema import open_archive
-from pipelines.warc import DEFAULT_MAX_SIZE, default_warc_dir, export_groups, software
+from crawler.cli.options import DB_OPTION, WORKERS_OPTION
+from pipelines.archive.schema import open_archive
+from pipelines.warc.files import DEFAULT_MAX_SIZE, default_warc_dir, export_groups, software
+from pipelines.warc.reextract import Summary, parse_since
+from pipelines.warc.reextract import reextract as reextract_archive
 
 _warc_dir = click.option(
     "--warc-dir",

@@ -3,7 +3,7 @@
 Each crawl runs in a child process (``python -m crawler crawl KEY ...``): Twisted's reactor runs only once
 per process, a crashed or leaking crawl cannot take the scheduler down with it, and the child's exit frees
 its memory. APScheduler (a BackgroundScheduler with one job per source) decides when; the child holds the
-source's lock (pipelines.scheduling.SourceLock) for as long as it runs.
+source's lock (pipelines.schedule.due.SourceLock) for as long as it runs.
 
 Stopping: on the first SIGTERM or SIGINT, no new crawl starts and each running crawl gets one SIGTERM,
 which Scrapy treats as a graceful shutdown (the item in hand is finished and stored, and its crawl_runs row
@@ -30,7 +30,8 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor as JobThreadPool
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from pipelines.scheduling import (
+from pipelines.archive.schema import open_archive
+from pipelines.schedule.due import (
     SourceLock,
     due_sources,
     jitter_window,
@@ -42,7 +43,6 @@ from pipelines.scheduling import (
     running_here,
     spread_offset,
 )
-from pipelines.schema import open_archive
 from pipelines.sources import Source
 
 log = logging.getLogger("newsarchive.schedule")

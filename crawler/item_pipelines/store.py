@@ -11,12 +11,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem, PageItem
-from pipelines.dedup import find_duplicate
-from pipelines.schema import open_archive
-from pipelines.scrapy_support import archive_db_path
-from pipelines.storage import SaveResult, save_article, save_capture, save_duplicate
-from pipelines.urls import add_alias_keys
-from pipelines.writer_thread import WriterThread
+from crawler.support import archive_db_path
+from crawler.writer_thread import WriterThread
+from pipelines.archive.schema import open_archive
+from pipelines.archive.store import SaveResult, save_article, save_capture, save_duplicate
+from pipelines.dedup.exact import find_duplicate
+from pipelines.documents.urls import add_alias_keys
 
 
 class _Duplicate(Exception):

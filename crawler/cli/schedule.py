@@ -13,11 +13,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from crawler.cli_options import DB_OPTION, SET_OPTION, VERBOSE_OPTION, WORKERS_OPTION, sources_option
-from crawler.scheduler import CrawlOptions, Scheduler
-from pipelines.health import Thresholds, source_health
-from pipelines.scheduling import interval_seconds
-from pipelines.schema import DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW, open_archive
+from crawler.cli.options import DB_OPTION, SET_OPTION, VERBOSE_OPTION, WORKERS_OPTION, sources_option
+from pipelines.archive.schema import DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW, open_archive
+from pipelines.schedule.due import interval_seconds
+from pipelines.schedule.health import Thresholds, source_health
+from pipelines.schedule.scheduler import CrawlOptions, Scheduler
 from pipelines.sources import DEFAULT_SOURCES_FILE, Source, SourcesError, load_sources
 
 

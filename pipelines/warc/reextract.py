@@ -3,7 +3,7 @@
 Each article's capture is read back from its WARC record; the document is rebuilt exactly as the crawl built
 it (payload decoded per Content-Encoding as Scrapy's HttpCompressionMiddleware does, headers as the spider
 saw them, the spider's own description from ``captures.document``), and handed to
-``pipelines.documents.document_to_record``, the very function the crawl uses. A re-extraction updates an
+``pipelines.documents.raw.document_to_record``, the very function the crawl uses. A re-extraction updates an
 article in place, without a new version: the page did not change, only what was read from it did.
 """
 
@@ -25,14 +25,14 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
-from pipelines.documents import RawDocument, document_to_record
+from pipelines.archive.store import add_keys, finish_run, index_article, save_error, start_run
+from pipelines.documents.raw import RawDocument, document_to_record
+from pipelines.documents.records import CONTENT_FIELDS, PROVENANCE_FIELDS
 from pipelines.errors import DocumentError
 from pipelines.extract import EXTRACTOR_NAME, EXTRACTOR_VERSION
-from pipelines.records import CONTENT_FIELDS, PROVENANCE_FIELDS
-from pipelines.storage import add_keys, finish_run, index_article, save_error, start_run
-from pipelines.warc import StoredRecord, WarcReadError, read_record
+from pipelines.warc.files import StoredRecord, WarcReadError, read_record
 
-COMPARED = CONTENT_FIELDS  # a change in any of these is a change of the article (pipelines.records)
+COMPARED = CONTENT_FIELDS  # a change in any of these is a change of the article (pipelines.documents.records)
 UPDATED = (*CONTENT_FIELDS, "content_hash", "char_count", "word_count", *PROVENANCE_FIELDS)
 BATCH = 200
 _ORIG_PREFIX = "X-Archive-Orig-"  # headers renamed on capture (crawler.warc_middleware)
@@ -196,7 +196,7 @@ def _extract(doc: RawDocument) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def stored_form(value: Any) -> Any:
-    """A record value as storage writes it (lists and dicts as JSON, pipelines.storage)."""
+    """A record value as storage writes it (lists and dicts as JSON, pipelines.archive.store)."""
     return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
 
 

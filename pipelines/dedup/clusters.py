@@ -1,7 +1,7 @@
 """Story clusters: every stored article belongs to one; copies of one story share it.
 
 ``assign_cluster`` runs right after an article is saved (new or updated): it matches the text against the
-archive through the LSH index (pipelines.near_duplicates), joins the matching story's cluster (merging
+archive through the LSH index (pipelines.dedup.near), joins the matching story's cluster (merging
 clusters when the article bridges two), indexes the article, and re-elects the cluster's representative.
 A cluster's id is the id of the article that started it, so an unmatched article is its own story.
 
@@ -20,8 +20,8 @@ from typing import Any
 
 import sqlite_utils
 
-from pipelines import near_duplicates as nd
-from pipelines.storage import now_iso
+from pipelines.archive.store import now_iso
+from pipelines.dedup import near as nd
 
 CLUSTERS_TABLE = "story_clusters"
 CATCH_UP_BATCH = 500  # articles clustered per transaction by ensure_clusters

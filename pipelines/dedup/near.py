@@ -26,8 +26,8 @@ import numpy as np
 import sqlite_utils
 from datasketch import MinHash
 
-from pipelines.records import site_of
-from pipelines.schema import DEDUP_LSH_SQL
+from pipelines.archive.schema import DEDUP_LSH_SQL
+from pipelines.documents.records import site_of
 
 BANDS, ROWS = 42, 3  # pairs of Jaccard 0.3 become candidates with p ~ 0.68, of 0.5 ~ 0.995, of 0.05 ~ 0.005
 NUM_PERM = BANDS * ROWS

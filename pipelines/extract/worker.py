@@ -1,7 +1,7 @@
-"""Set-up of an extraction worker process (see pipelines.extract_pipeline).
+"""Set-up of an extraction worker process (see crawler.item_pipelines.extract).
 
 Its own module, free of Scrapy: a spawned worker imports the module of its initializer, and importing
-Scrapy there would cost each worker ~0.15 s of CPU for nothing (extraction needs pipelines.documents only).
+Scrapy there would cost each worker ~0.15 s of CPU for nothing (extraction needs pipelines.documents.raw only).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def init_worker() -> None:
     # hand instead of dying with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
-    import pipelines.documents  # noqa: F401  (imported now, while the crawl starts, not at the first page)
+    import pipelines.documents.raw  # noqa: F401  (imported now, while the crawl starts, not at the first page)
 
     # Why: the imports' objects live as long as the worker; frozen, no collection walks them again.
     gc.freeze()

@@ -117,7 +117,7 @@ CAPTURES = Table(
 )
 
 # The WARC files a run wrote: "closed" stays null until the writer closed the file cleanly, so the next run
-# knows which files may end in a half-written record (see pipelines.warc.check_tail).
+# knows which files may end in a half-written record (see pipelines.warc.files.check_tail).
 WARC_FILES = Table(
     "warc_files",
     {
@@ -243,7 +243,7 @@ ARTICLE_VERSIONS = Table(
     unique_indexes=(("article_id", "version"),),
 )
 
-# Story clusters (pipelines.clusters): copies of one story share articles.cluster_id, which is the id of
+# Story clusters (pipelines.dedup.clusters): copies of one story share articles.cluster_id, which is the id of
 # the article that started the story; the representative is the copy the others name as the original, or
 # the earliest published.
 STORY_CLUSTERS = Table(
@@ -262,11 +262,11 @@ STORY_CLUSTERS = Table(
     indexes=(("size",), ("first_published",)),
 )
 
-# The near-duplicate LSH index (pipelines.near_duplicates): one row per (band bucket, article), so a lookup
+# The near-duplicate LSH index (pipelines.dedup.near): one row per (band bucket, article), so a lookup
 # is one indexed query whatever the archive's size. Derived data: rebuild_lsh_index() recreates it.
 # A WITHOUT ROWID table keyed (bucket, article_id): one b-tree, read by lookups without a second seek, plus
 # an (article_id) index to drop an article's rows when its text changes. A Table declaration cannot say
-# WITHOUT ROWID, so this one is SQL, run by pipelines.near_duplicates.ensure_lsh_table (which also replaces
+# WITHOUT ROWID, so this one is SQL, run by pipelines.dedup.near.ensure_lsh_table (which also replaces
 # the earlier rowid layout of the table; the index is then rebuilt from articles).
 DEDUP_LSH_SQL = (
     "CREATE TABLE IF NOT EXISTS [dedup_lsh] (bucket INTEGER NOT NULL, article_id INTEGER NOT NULL, "
@@ -297,7 +297,7 @@ TABLES: tuple[Table, ...] = (
 )
 
 FTS_TABLE = "articles_fts"
-# Stock FTS5 over text rewritten by pipelines.search_text.index_text (CJK bigrams), rowid = articles.id.
+# Stock FTS5 over text rewritten by pipelines.archive.search_text.index_text (CJK bigrams), rowid = articles.id.
 FTS_SQL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS [{FTS_TABLE}] USING fts5("
     "title, text, tokenize = 'unicode61 remove_diacritics 2')"
@@ -415,7 +415,7 @@ def open_archive(path: str) -> sqlite_utils.Database:
     return db
 
 
-# --- Scheduling and crawl health (pipelines.scheduling, pipelines.health) -------------------------------
+# --- Scheduling and crawl health (pipelines.schedule.due, pipelines.schedule.health) -------------------------------
 # Thresholds of the health flags the source_health view shows; `newsarchive status` can override them.
 DEFAULT_MAX_FAILURES = 3  # failed crawls in a row that flag a source
 DEFAULT_USUAL_WEEKLY_NEW = 7  # a source with this many new articles in the week before the last day is

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from crawler.cli_options import (
+from crawler.cli.options import (
     DB_OPTION,
     SET_OPTION,
     SOURCES_OPTION,
@@ -18,9 +18,9 @@ from crawler.cli_options import (
 )
 from crawler.console import stderr_console
 from crawler.runner import project_settings, run_spider, run_spiders
-from pipelines.schema import open_archive
+from pipelines.archive.schema import open_archive
+from pipelines.archive.store import save_source
 from pipelines.sources import SourcesError, adhoc_source, load_sources, select_sources
-from pipelines.storage import save_source
 
 
 def register_sources(db_path: str, sources_file: str) -> None:
@@ -178,12 +178,12 @@ def serve(db_path: str, public: bool, datasette_args: tuple[str, ...]) -> None:
     datasette_cli.main(args=args, prog_name="newsarchive serve")
 
 
-from crawler.cli_schedule import schedule, status  # noqa: E402
+from crawler.cli.schedule import schedule, status  # noqa: E402
 
 cli.add_command(schedule)
 cli.add_command(status)
 
-from crawler.cli_warc import export_warc, reextract  # noqa: E402
+from crawler.cli.warc import export_warc, reextract  # noqa: E402
 
 cli.add_command(reextract)
 cli.add_command(export_warc)
