@@ -7,7 +7,7 @@ side by side with a plain one-process loop of trafilatura's ``bare_extraction`` 
 The site (home page, numbered list pages linking every article, robots.txt, N article pages) is rendered
 in memory and served on 127.0.0.1 by a separate process, so its cost shows as its own process. Article
 pages are the real pages of ../shared/datasets (*/pages/*.html.gz, cycled to reach N) when present, else
-the synthetic articles of bench/local_site.py. The crawl is the real CLI in a subprocess, timed from start
+the synthetic articles of tests/support/local_site.py. The crawl is the real CLI in a subprocess, timed from start
 to exit; its counts come from its crawl_runs row. See bench/README_crawl.md.
 """
 
@@ -67,7 +67,7 @@ def dataset_pages(root: Path) -> list[ArticlePage]:
 
 def synthetic_pages(count: int) -> list[ArticlePage]:
     """The local portal's articles (UTF-8 template A and GBK template B, every charset declaration)."""
-    from bench.local_site import LocalNewsSite
+    from tests.support.local_site import LocalNewsSite
 
     site = LocalNewsSite(article_count=count, oversized_bytes=0)
     site.build("http://127.0.0.1")
@@ -81,7 +81,7 @@ def article_pages(count: int, datasets: Path | None) -> tuple[str, list[ArticleP
     if distinct:
         pages = [distinct[i % len(distinct)] for i in range(count)]
         return f"{len(distinct)} distinct real pages from {datasets}, cycled", pages
-    return "synthetic articles of bench/local_site.py", synthetic_pages(count)
+    return "synthetic articles of tests/support/local_site.py", synthetic_pages(count)
 
 
 def render_site(pages: list[ArticlePage], per_list_page: int = PER_LIST_PAGE) -> dict[str, ArticlePage]:

@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.local_site import LocalNewsSite, serve_site, sources_toml  # noqa: E402
+from tests.support.local_site import LocalNewsSite, serve_site, sources_toml  # noqa: E402
 
 # No politeness delays against our own local server.
 FAST = [

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from publish import datasette_serve_args
-from tests.publish_fixtures import ARTICLES, build_archive
+from tests.support.publish_fixtures import ARTICLES, build_archive
 
 CHROMIUM = os.environ.get("NEWSARCHIVE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
