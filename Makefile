@@ -1,4 +1,5 @@
-# newsarchive: `make run` builds archive.db from seeds/ and serves it; `make test` runs the test suite.
+# newsarchive: `make run` builds archive.db from seeds/ and serves it; `make test` runs the test suite,
+# `make check` the quick loop (unit tests and lint).
 # Both set themselves up: a virtual environment in .venv with the project installed in it.
 
 PYTHON ?= python3
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 DB ?= archive.db
 PORT ?= 8001
 
-.PHONY: run archive serve test lint bench install browser clean
+.PHONY: run archive serve test check lint bench install browser clean
 
 run: archive
 	$(BIN)/newsarchive serve --db $(DB) --port $(PORT)
@@ -18,13 +19,21 @@ archive: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(BIN)/newsarchive serve --db $(DB) --port $(PORT)
 
+# Everything: tests/unit and tests/e2e (as CI runs it, through .ci/run).
 test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest
+
+# The quick loop: the in-process unit tests (under a minute), then lint.
+check: $(VENV)/.installed
+	$(BIN)/python -m pytest tests/unit -q
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy crawler pipelines publish bench tests/support
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy crawler pipelines publish bench
+	$(BIN)/mypy crawler pipelines publish bench tests/support
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/extraction.py

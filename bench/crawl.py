@@ -7,8 +7,8 @@ side by side with a plain one-process loop of trafilatura's ``bare_extraction`` 
 The site (home page, numbered list pages linking every article, robots.txt, N article pages) is rendered
 in memory and served on 127.0.0.1 by a separate process, so its cost shows as its own process. Article
 pages are the real pages of ../shared/datasets (*/pages/*.html.gz, cycled to reach N) when present, else
-the synthetic articles of tests/support/local_site.py. The crawl is the real CLI in a subprocess, timed from start
-to exit; its counts come from its crawl_runs row. See bench/README_crawl.md.
+the synthetic articles of tests/support/local_site.py. The crawl is the real CLI in a subprocess, timed from
+start to exit; its counts come from its crawl_runs row. See bench/README_crawl.md.
 """
 
 from __future__ import annotations
@@ -367,12 +367,12 @@ def plain_loop(pages: list[ArticlePage]) -> Timed:
 
 
 def pipeline_loop(pages: list[ArticlePage]) -> Timed:
-    """Seconds for the crawl's own extraction step (document_to_record) over every page, in this process.
+    """Seconds for the crawl's own extraction step (record_from_document) over every page, in this process.
 
     Why: the crawl does more per page than bare_extraction (newsarchive's extractor may run trafilatura twice
     and reads bylines, dates, titles); this separates that extra work from the crawl's own overhead.
     """
-    from pipelines.documents.raw import RawDocument, document_to_record
+    from pipelines.documents import RawDocument, record_from_document
     from pipelines.errors import DocumentError
 
     def doc(index: int, page: ArticlePage) -> RawDocument:
@@ -389,11 +389,11 @@ def pipeline_loop(pages: list[ArticlePage]) -> Timed:
 
     docs = [doc(i, p) for i, p in enumerate(pages)]
     with suppress(DocumentError):
-        document_to_record(doc(0, ArticlePage(WARM_UP, "text/html")))
+        record_from_document(doc(0, ArticlePage(WARM_UP, "text/html")))
     with timed() as result:
         for item in docs:
             with suppress(DocumentError):  # not an article: the crawl drops it after the same work
-                document_to_record(item)
+                record_from_document(item)
     return result
 
 
@@ -519,8 +519,8 @@ def report_lines(r: dict[str, Any]) -> list[str]:
         q = r["pipeline_loop"]
         lines.insert(
             next(i for i, line in enumerate(lines) if line.startswith("ratio:")),
-            f"newsarchive extraction loop (document_to_record): {r['pages']} pages in {q['seconds']:.1f} s = "
-            f"{q['pages_per_second']:.1f} pages/s (1 process, {q['cpu_seconds']:.1f} CPU s)",
+            f"newsarchive extraction loop (record_from_document): {r['pages']} pages in {q['seconds']:.1f} s "
+            f"= {q['pages_per_second']:.1f} pages/s (1 process, {q['cpu_seconds']:.1f} CPU s)",
         )
     return lines
 

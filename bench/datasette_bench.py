@@ -26,9 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 import sqlite_utils  # noqa: E402
 
+from pipelines.archive.runs import finish_run, save_error, start_run  # noqa: E402
 from pipelines.archive.schema import FTS_TABLE, ensure_db_shape, open_archive  # noqa: E402
 from pipelines.archive.search_text import index_text  # noqa: E402
-from pipelines.archive.store import finish_run, now_iso, save_error, stable_id, start_run  # noqa: E402
+from pipelines.archive.store import now_iso, stable_id  # noqa: E402
 from pipelines.documents.records import content_hash, count_words  # noqa: E402
 
 PLACES = [

@@ -6,7 +6,7 @@ per article of clustering as the archive grows.
 Quality: every document of bench/dedup_data.py goes through what a crawl does (build_record, exact
 duplicate check, save_article, assign_cluster) in a shuffled order; an exact duplicate counts as a member
 of its original's cluster. Scale: synthetic Chinese stories are clustered into a file database as
-ClusterPipeline does it (its connection settings, one transaction per CLUSTER_BATCH articles; --batch 1
+ArticleSaver does it (its connection settings, one transaction per CLUSTER_BATCH articles; --batch 1
 commits each article); the time per article is the mean over the last 1,000 articles before each size.
 """
 

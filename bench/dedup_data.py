@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipelines.text.cjk import HAN_CHAR
+
 SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
@@ -453,7 +455,7 @@ def generate(
 
 def _mostly_cjk(text: str) -> bool:
     sample = text[:500]
-    return sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff") > len(sample) / 3
+    return len(HAN_CHAR.findall(sample)) > len(sample) / 3
 
 
 def synthetic_stream(count: int, seed: int = 11) -> Iterator[tuple[str, str, str]]:

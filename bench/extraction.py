@@ -35,7 +35,8 @@ from htmldate import find_date  # noqa: E402
 from trafilatura.settings import Document  # noqa: E402
 from trafilatura.utils import load_html  # noqa: E402
 
-from pipelines.extract import extract_article  # noqa: E402
+from pipelines.extract import NotAnArticle, extract_page  # noqa: E402
+from pipelines.text.cjk import CJK  # noqa: E402
 
 DEFAULT_ROOT = REPO.parent / "shared" / "datasets"
 LABELS = Path(__file__).resolve().with_name("zh_labels.jsonl")
@@ -49,11 +50,8 @@ WARM_UP = (
 # process); warm it outside the clock, or whichever extractor meets the first such page pays.
 WARM_UP_DATES = "<html><head><title>理论中国网-2022年第4</title></head><body><p>x</p></body></html>"
 
-_CJK = (
-    "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-    "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff"
-)
-_TOKEN = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])[^\W_])+")
+# Tokens for body F1: each CJK character (pipelines.text.cjk), or a run of other letters and digits.
+_TOKEN = re.compile(rf"[{CJK}]|(?:(?![{CJK}])[^\W_])+")
 _MOJIBAKE = re.compile(r"\ufffd|锟斤拷|烫烫烫|Ã.|â€|ï¿½|[\u00c0-\u00ff]{3,}")
 _FURNITURE = re.compile(
     r"责任编辑|原标题[:：]|来源[:：]|编辑[:：]|版权所有|Copyright|©|未经(?:授权|许可)|ICP[备证]|公网安备|"
@@ -120,8 +118,9 @@ def same_day(pred: str | None, label: str) -> bool:
 
 
 def run_ours(body: bytes, url: str | None) -> Output:
-    article = extract_article(body, url)
-    if article is None:
+    try:
+        article = extract_page(body, url)
+    except NotAnArticle:
         return Output()
     return Output(article.text, article.title, article.published, list(article.authors))
 

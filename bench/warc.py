@@ -55,9 +55,9 @@ def warc_bytes(folder: Path) -> int:
 
 
 def first_extraction_seconds(site: LocalNewsSite) -> tuple[float, int]:
-    """document_to_record over the site's article pages as the spider hands them over, inline: what the
+    """record_from_document over the site's article pages as the spider hands them over, inline: what the
     crawl's extraction step costs per page, without the network and the WARC."""
-    from pipelines.documents.raw import RawDocument, document_to_record
+    from pipelines.documents import RawDocument, record_from_document
 
     docs = [
         RawDocument(
@@ -74,10 +74,10 @@ def first_extraction_seconds(site: LocalNewsSite) -> tuple[float, int]:
         for path, page in site.pages.items()
         if path in site.article_paths()
     ]
-    document_to_record(docs[0])  # warm-up: lazy imports and caches, paid once by any process
+    record_from_document(docs[0])  # warm-up: lazy imports and caches, paid once by any process
     started = time.perf_counter()
     for doc in docs:
-        document_to_record(doc)
+        record_from_document(doc)
     return time.perf_counter() - started, len(docs)
 
 
@@ -126,7 +126,7 @@ def run(articles: int, workdir: Path) -> list[str]:
         f"WARC: {total_warc} bytes = {total_warc / stored:.0f} bytes per article page all records included; "
         f"{article_group_bytes / stored:.0f} bytes per article page for its own response + request records",
         f"database: {db_bytes} bytes = {db_bytes / stored:.0f} bytes per article (all tables, FTS included)",
-        f"first extraction (document_to_record, inline, {extracted} pages): "
+        f"first extraction (record_from_document, inline, {extracted} pages): "
         f"{first * 1000 / extracted:.1f} s per 1000 articles",
         f"reextract from WARC, inline (--workers 0): {inline[0] * per_k:.1f} s per 1000 articles "
         f"(reading WARC + extraction + database; {inline[1]:.1f} s for the whole command)",

@@ -1,3 +1,3 @@
-from crawler.cli.main import cli
+from crawler.cli import cli
 
 cli(prog_name="newsarchive")

@@ -12,8 +12,9 @@ from scrapy.exceptions import NotConfigured
 from crawler.console import stderr_console
 from crawler.signals import document_failed
 from crawler.support import archive_db_path
+from pipelines.archive.runs import finish_run, save_error, start_run
 from pipelines.archive.schema import open_archive
-from pipelines.archive.store import finish_run, save_error, save_source, start_run
+from pipelines.archive.store import save_source
 from pipelines.sources import Source
 
 # Scrapy close reasons that mean the run was stopped before it was done.

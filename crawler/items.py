@@ -1,7 +1,7 @@
 """What spiders yield and what the item pipelines pass along.
 
-A spider yields a ``PageItem``: one input exactly as it came (the bytes are kept verbatim). The extraction
-pipeline turns it into an ``ArticleItem`` carrying the normalised article record.
+A spider yields a ``RawDocument`` (pipelines.documents): one input exactly as it came (the bytes are kept
+verbatim). The extraction pipeline turns it into an ``ArticleItem`` carrying the normalised article record.
 """
 
 from __future__ import annotations
@@ -9,14 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.documents.raw import RawDocument
-
-PageItem = RawDocument
+from pipelines.documents import RawDocument
 
 
 @dataclass
 class ArticleItem:
     record: dict[str, Any]
-    page: PageItem
+    page: RawDocument
     article_id: int | None = None
     outcome: str | None = None  # "new", "updated", "unchanged" once stored

@@ -4,7 +4,6 @@ exponential backoff between retries."""
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,9 +13,11 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
 from crawler.support import archive_db_path
+from pipelines.archive.lookup import KnownArticle, known_article, resolve_redirects
 from pipelines.archive.schema import open_archive
-from pipelines.archive.store import find_article_by_keys, now_iso, resolve_redirects, save_redirect
+from pipelines.archive.store import mark_not_modified, save_redirect
 from pipelines.documents.urls import canonicalize_url
+from pipelines.headers import header_value
 from pipelines.sources import parse_interval
 
 ARTICLE_META = "archive_article"
@@ -57,18 +58,9 @@ class KnownArticlesMiddleware:
     def canonical(self, url: str) -> str:
         return canonicalize_url(url, host_aliases=self.host_aliases)
 
-    def _known(self, request: Request) -> dict[str, Any] | None:
+    def _known(self, request: Request) -> KnownArticle | None:
         canonical = self.canonical(request.url)
-        keys = [canonical, request.url, resolve_redirects(self.db, canonical)]
-        article_id = find_article_by_keys(self.db, keys)
-        if article_id is None:
-            return None
-        row = self.db.execute(
-            "select a.id, a.fetched_at, c.headers from articles a "
-            "left join captures c on c.id = a.capture_id where a.id = ?",
-            [article_id],
-        ).fetchone()
-        return {"id": row[0], "fetched_at": row[1], "headers": json.loads(row[2] or "{}")} if row else None
+        return known_article(self.db, [canonical, request.url, resolve_redirects(self.db, canonical)])
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get(ARTICLE_META):
@@ -76,19 +68,18 @@ class KnownArticlesMiddleware:
         known = self._known(request)
         if known is None:
             return
-        fetched = datetime.fromisoformat(known["fetched_at"]) if known["fetched_at"] else None
+        fetched = datetime.fromisoformat(known.fetched_at) if known.fetched_at else None
         due = self.recheck_after is not None and (
             fetched is None or datetime.now(UTC) - fetched >= self.recheck_after
         )
         if not due:
             self._inc("archive/skipped_known")
-            raise IgnoreRequest(f"already archived as article {known['id']}")
-        headers = {k.lower(): v for k, v in known["headers"].items()}
-        if "etag" in headers:
-            request.headers["If-None-Match"] = headers["etag"]
-        if "last-modified" in headers:
-            request.headers["If-Modified-Since"] = headers["last-modified"]
-        request.meta[RECHECK_META] = known["id"]
+            raise IgnoreRequest(f"already archived as article {known.id}")
+        if (etag := header_value(known.headers, "etag")) is not None:
+            request.headers["If-None-Match"] = etag
+        if (last_modified := header_value(known.headers, "last-modified")) is not None:
+            request.headers["If-Modified-Since"] = last_modified
+        request.meta[RECHECK_META] = known.id
         request.meta.setdefault("handle_httpstatus_list", []).append(304)
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -98,8 +89,7 @@ class KnownArticlesMiddleware:
             save_redirect(self.db, self.canonical(request.url), self.canonical(target), response.status)
         article_id = request.meta.get(RECHECK_META)
         if article_id is not None and response.status == 304:
-            with self.db.conn:
-                self.db.execute("update articles set fetched_at = ? where id = ?", [now_iso(), article_id])
+            mark_not_modified(self.db, article_id)
             self._inc("archive/unchanged")
             self._inc("archive/not_modified")
             raise IgnoreRequest(f"not modified since article {article_id} was fetched")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
@@ -12,8 +13,10 @@ from scrapy.settings import Settings
 
 from crawler.extensions import run_counts
 from crawler.signals import document_failed
+from pipelines.archive.runs import finish_run
 from pipelines.archive.schema import open_archive
-from pipelines.archive.store import finish_run
+from pipelines.archive.store import save_source
+from pipelines.sources import SourcesError, load_sources
 
 FailureCallback = Callable[[str, str], None]
 
@@ -145,3 +148,21 @@ def run_spider(
 ) -> RunSummary:
     """Run one spider to completion in this process."""
     return run_spiders(spider, [spider_kwargs], settings=settings, on_failure=on_failure)[0]
+
+
+def record_sources(db_path: str, sources_file: str) -> str | None:
+    """Record the sources declared in ``sources_file`` (name, region...) in the archive, when the file is
+    there: documents credit sources by key. Returns why they were not recorded, or None."""
+    if not Path(sources_file).exists():
+        return None
+    try:
+        sources = load_sources(sources_file)
+    except SourcesError as exc:
+        return str(exc)
+    db = open_archive(db_path)
+    try:
+        for source in sources.values():
+            save_source(db, source)
+    finally:
+        db.close()
+    return None

@@ -15,9 +15,8 @@ ARCHIVE_PROGRESS = False
 
 ITEM_PIPELINES = {
     "crawler.item_pipelines.extract.ExtractPipeline": 100,
+    # Exact duplicates, storage, search index and story clusters: pipelines.saving, on a writer thread.
     "crawler.item_pipelines.store.StorePipeline": 300,
-    # After storing: near-duplicate story clusters need the article's id.
-    "crawler.item_pipelines.cluster.ClusterPipeline": 400,
 }
 EXTENSIONS = {
     "crawler.extensions.RunRecorder": 100,

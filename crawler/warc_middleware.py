@@ -47,7 +47,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import sqlite_utils
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -57,16 +56,15 @@ from warcio.recordloader import ArcWarcRecord
 
 from crawler.support import response_headers
 from crawler.writer_thread import WriterThread
+from pipelines.archive.lookup import Original, revisit_original
 from pipelines.archive.schema import open_archive
-from pipelines.archive.store import now_iso
-from pipelines.documents.seed_files import sidecar_path
-from pipelines.warc.files import (
+from pipelines.archive.store import save_captures, warc_file_closed, warc_file_opened
+from pipelines.documents.seed_files import sidecar_to_archive
+from pipelines.headers import header_key, header_value
+from pipelines.warc.records import (
     DEFAULT_COMPRESS_LEVEL,
     IDENTICAL_PAYLOAD,
     SERVER_NOT_MODIFIED,
-    TailCheck,
-    WarcWriter,
-    check_tail,
     default_warc_dir,
     hex_to_base32,
     http_headers,
@@ -74,6 +72,8 @@ from pipelines.warc.files import (
     sha256_hex,
     warc_date,
 )
+from pipelines.warc.repair import TailCheck, repair_unclosed_files
+from pipelines.warc.writer import WarcWriter
 
 logger = logging.getLogger(__name__)
 
@@ -91,18 +91,6 @@ class _PendingRow:
     values: dict[str, Any]
     id: int | None = None
     error: BaseException | None = None
-
-
-@dataclass(frozen=True)
-class Original:
-    """The capture holding the payload a revisit stands for."""
-
-    id: int
-    url: str
-    fetched_at: str
-    record_id: str
-    digest: str | None
-    content_type: str | None
 
 
 class WarcCaptureMiddleware:
@@ -201,12 +189,8 @@ class WarcCaptureMiddleware:
         try:
             assert self.writer is not None
             self.writer.sync()
-            with self.db.conn:
-                self.db.execute("begin immediate")  # one transaction; sqlite_utils would commit each insert
-                for row in rows:
-                    table = self.db.table("captures").insert(row.values)
-                    assert table.last_pk is not None
-                    row.id = int(table.last_pk)
+            for row, capture_id in zip(rows, save_captures(self.db, [r.values for r in rows]), strict=True):
+                row.id = capture_id
         except BaseException as exc:  # nothing of the batch is committed: no response may say otherwise
             for row in rows:
                 row.id, row.error = None, exc
@@ -217,12 +201,10 @@ class WarcCaptureMiddleware:
         return self.crawler.stats.get_value("archive/run_id")
 
     def _file_opened(self, name: str) -> None:
-        with self.db.conn:
-            self.db.table("warc_files").insert({"name": name, "run_id": self._run_id(), "opened": now_iso()})
+        warc_file_opened(self.db, name, self._run_id())
 
     def _file_closed(self, name: str, size: int) -> None:
-        with self.db.conn:
-            self.db.table("warc_files").update(name, {"closed": now_iso(), "size": size})
+        warc_file_closed(self.db, name, size)
 
     # -- responses ---------------------------------------------------------------------------------------
 
@@ -307,8 +289,8 @@ class WarcCaptureMiddleware:
         date = warc_date(began)
         body = response.body
         digest = sha256_hex(body)
-        sidecar_bytes, sidecar = _read_sidecar(path)
-        content_type = _header(sidecar.get("headers"), "content-type") or _FILE_TYPES.get(
+        sidecar_bytes, sidecar = sidecar_to_archive(path, name)
+        content_type = header_value(sidecar.get("headers"), "content-type") or _FILE_TYPES.get(
             path.suffix.lower(), "application/octet-stream"
         )
         extra = {SOURCE_URL_FIELD: str(sidecar["url"])} if sidecar.get("url") else {}
@@ -389,50 +371,10 @@ class WarcCaptureMiddleware:
         return row
 
     def _original(self, url: str, digest: str, *, not_modified: bool) -> Original | None:
-        """The capture a revisit of ``url`` points at: after a 304, the last one with a payload; otherwise
-        the last one, when its payload digest is ``digest``."""
+        """The capture a revisit of ``url`` points at (``pipelines.archive.lookup.revisit_original``)."""
         if url in self.pending_urls:
             self._commit_rows()  # the same URL twice in one batch: the second must see the first's row
-        row = self.db.execute(
-            "select id, digest, revisit_of from captures where url = ? and warc_file is not null "
-            "and coalesce(status, 0) != 304 order by id desc limit 1",
-            [url],
-        ).fetchone()
-        if row is None or (not not_modified and row[1] != digest):
-            return None
-        original = self.db.execute(
-            "select id, url, fetched_at, warc_record_id, digest, content_type from captures where id = ?",
-            [row[2] or row[0]],
-        ).fetchone()
-        return Original(*original) if original and original[3] else None
-
-
-def repair_unclosed_files(db: sqlite_utils.Database, folder: Path) -> list[TailCheck]:
-    """Check every WARC file a run left open (killed, or still running elsewhere: those are locked and
-    skipped) and cut a half-written record off its end. Records the database points at are never cut:
-    the check starts where the last indexed group ends."""
-    checks = []
-    for (name,) in db.execute("select name from warc_files where closed is null").fetchall():
-        row = db.execute(
-            "select max(warc_offset + coalesce(warc_group_length, warc_length)) from captures "
-            "where warc_file = ?",
-            [name],
-        ).fetchone()
-        check = check_tail(folder, name, int(row[0] or 0))
-        if check.in_use:
-            continue
-        with db.conn:
-            db.table("warc_files").update(
-                name,
-                {
-                    "closed": now_iso(),
-                    "size": check.size - check.cut,
-                    "cut": check.cut,
-                    "problem": check.problem,
-                },
-            )
-        checks.append(check)
-    return checks
+        return revisit_original(self.db, url, digest, not_modified=not_modified)
 
 
 def _reason(status: int) -> str:
@@ -456,25 +398,6 @@ def _request_headers(request: Request, protocol: str) -> Any:
     parts = urlsplit(request.url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = _header_list(request.headers)
-    if not any(name.lower() == "host" for name, _ in headers):
+    if header_key(headers, "host") is None:
         headers.insert(0, ("Host", parts.netloc))  # Twisted adds it when sending
     return http_headers(f"{request.method} {target} {protocol}", headers)
-
-
-def _read_sidecar(path: Path) -> tuple[bytes | None, dict[str, Any]]:
-    """The sidecar's bytes, and its fields when it parses (the seeds spider reports it when it does not)."""
-    try:
-        data = sidecar_path(path).read_bytes()
-    except OSError:
-        return None, {}
-    try:
-        fields = json.loads(data)
-    except ValueError:
-        return data, {}
-    return data, fields if isinstance(fields, dict) else {}
-
-
-def _header(headers: Any, name: str) -> str | None:
-    if not isinstance(headers, dict):
-        return None
-    return next((str(v) for k, v in headers.items() if str(k).lower() == name), None)

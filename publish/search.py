@@ -11,8 +11,8 @@ its 50 rows, which at that density is a few hundred entries, and the count scans
 Rare words keep the lookups, which are then the cheaper plan.
 
 Everything else behaves as Datasette's search: ``?_searchmode=raw`` or ``searchmode: raw`` (FTS syntax) versus
-``escape_fts`` (here ``pipelines.archive.search_text.match_query``), ``?_search_COLUMN=`` for one column of the index,
-the search box (``supports_search``) and the description "search matches ...".
+``escape_fts`` (here ``pipelines.archive.search_text.match_query``), ``?_search_COLUMN=`` for one column of
+the index, the search box (``supports_search``) and the description "search matches ...".
 """
 
 from __future__ import annotations

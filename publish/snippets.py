@@ -13,7 +13,8 @@ import re
 
 from markupsafe import escape
 
-from pipelines.archive.search_text import is_cjk, query_phrases
+from pipelines.archive.search_text import query_phrases
+from pipelines.text.cjk import is_cjk
 
 DEFAULT_WIDTH = 160  # characters of text in a snippet
 _ESCAPED_OR_MARK = re.compile(r"(?:[^<>\"'&]|&(?:amp|lt|gt|#39|#34);|<mark>|</mark>)*")

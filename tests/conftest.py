@@ -1,10 +1,8 @@
-"""Shared fixtures. Tests never touch the internet; those needing ../shared skip cleanly without it."""
+"""Fixtures shared by tests/unit and tests/e2e (the e2e-only ones are in tests/e2e/conftest.py). Tests never
+touch the internet; those needing ../shared skip cleanly without it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -63,49 +61,3 @@ def make_record() -> RecordFactory:
         return build_record(extracted, url=url, path=path, source=source, fetched_at=fetched_at)
 
     return make
-
-
-@pytest.fixture
-def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run ``python -m crawler ARGS`` as a user would, in a separate process (Scrapy's reactor runs once)."""
-
-    def run(
-        *args: str, cwd: Path, timeout: float = 180, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "COLUMNS": "200", **(env or {})}
-        return subprocess.run(
-            [sys.executable, "-m", "crawler", *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-    return run
-
-
-# Crawl settings for scheduler tests against the local site: no politeness delays, small limits, one
-# extraction worker, no start-time jitter.
-FAST_SCHEDULE = [
-    "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_MAXSIZE=1000000",
-    "-s", "ARCHIVE_RETRY_BACKOFF_BASE=0.05", "-s", "DOWNLOAD_TIMEOUT=5", "--workers", "1", "--jitter", "0",
-]  # fmt: skip
-
-
-@pytest.fixture
-def cli_env() -> dict[str, str]:
-    """The environment a CLI subprocess needs to import this checkout."""
-    return {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-
-
-@pytest.fixture
-def schedule_command() -> Callable[..., list[str]]:
-    """``newsarchive schedule`` on ``a.db`` and ``sources.toml`` in the working directory, fast settings."""
-
-    def build(*extra: str, once: bool = False) -> list[str]:
-        head = [sys.executable, "-m", "crawler", "schedule", *(["--once"] if once else [])]
-        return [*head, "--db", "a.db", "--sources", "sources.toml", *FAST_SCHEDULE, *extra]
-
-    return build

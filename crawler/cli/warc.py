@@ -10,8 +10,10 @@ from typing import Any
 import click
 
 from crawler.cli.options import DB_OPTION, WORKERS_OPTION
+from pipelines.archive.lookup import Selection, select_capture_groups
 from pipelines.archive.schema import open_archive
-from pipelines.warc.files import DEFAULT_MAX_SIZE, default_warc_dir, export_groups, software
+from pipelines.warc.export import export_groups
+from pipelines.warc.records import DEFAULT_MAX_SIZE, default_warc_dir, software
 from pipelines.warc.reextract import Summary, parse_since
 from pipelines.warc.reextract import reextract as reextract_archive
 
@@ -138,7 +140,8 @@ def export_warc(
     """
     db, folder = _open(db_path, warc_dir)
     try:
-        groups = select_groups(db, source, _utc(since, "--since"), _utc(until, "--until", end_of_day=True))
+        window = Selection(source, _utc(since, "--since"), _utc(until, "--until", end_of_day=True))
+        groups = select_capture_groups(db, window)
     finally:
         db.close()
     described = ", ".join(
@@ -153,32 +156,3 @@ def export_warc(
         click.echo(f"failed: capture {capture_id}: {reason}", err=True)
     if result.failed:
         sys.exit(1)
-
-
-def select_groups(
-    db: Any, source: str | None, since: str | None, until: str | None
-) -> list[tuple[int, str, int, int]]:
-    """(capture id, file, offset, group length) of the selected captures and of the captures their
-    revisits point at, in archive order."""
-    where, params = ["c.warc_file is not null"], []
-    if source:
-        where.append(
-            "(c.source = ? or c.id in (select capture_id from articles where source = ?) or c.id in "
-            "(select v.capture_id from article_versions v join articles a on a.id = v.article_id "
-            "where a.source = ?))"
-        )
-        params += [source] * 3
-    if since:
-        where.append("julianday(c.fetched_at) >= julianday(?)")
-        params.append(since)
-    if until:
-        where.append("julianday(c.fetched_at) < julianday(?)")
-        params.append(until)
-    selected = f"select c.id from captures c where {' and '.join(where)}"
-    rows = db.execute(
-        "select id, warc_file, warc_offset, coalesce(warc_group_length, warc_length) from captures "
-        f"where id in ({selected}) or id in (select revisit_of from captures where id in ({selected})) "
-        "order by warc_file, warc_offset",
-        params * 2,
-    ).fetchall()
-    return [(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]

@@ -12,9 +12,9 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.items import ArticleItem, PageItem
+from crawler.items import ArticleItem
 from crawler.support import report_failure
-from pipelines.documents.raw import document_to_record
+from pipelines.documents import RawDocument, record_from_document
 from pipelines.errors import DocumentError
 from pipelines.extract.worker import init_worker, warm_up
 
@@ -50,16 +50,16 @@ class ExtractPipeline:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
-    async def _extract(self, page: PageItem) -> dict[str, Any]:
+    async def _record(self, page: RawDocument) -> dict[str, Any]:
         if self.executor is None:
-            return document_to_record(page)
-        return await asyncio.get_running_loop().run_in_executor(self.executor, document_to_record, page)
+            return record_from_document(page)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, record_from_document, page)
 
     async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, PageItem):
+        if not isinstance(item, RawDocument):
             return item
         try:
-            record = await self._extract(item)
+            record = await self._record(item)
         except DocumentError as exc:
             counted = not exc.not_article or getattr(self.crawler.spider, "every_input_is_an_article", False)
             report_failure(self.crawler, exc.input, exc.reason, stage="extract", counted=counted)

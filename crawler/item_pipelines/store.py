@@ -1,4 +1,5 @@
-"""Item pipeline: storing captures and articles, counting new / updated / unchanged."""
+"""Item pipeline: storing each article through ``pipelines.saving`` (exact duplicates, versions, search
+index, story clusters) with the capture it came from; counts new / updated / unchanged / duplicates."""
 
 from __future__ import annotations
 
@@ -10,36 +11,39 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.items import ArticleItem, PageItem
+from crawler.items import ArticleItem
 from crawler.support import archive_db_path
 from crawler.writer_thread import WriterThread
+from pipelines.archive.lookup import capture_with_digest
 from pipelines.archive.schema import open_archive
-from pipelines.archive.store import SaveResult, save_article, save_capture, save_duplicate
-from pipelines.dedup.exact import find_duplicate
+from pipelines.archive.store import save_capture, set_capture_document
+from pipelines.dedup.clusters import CLUSTER_BATCH
+from pipelines.documents.raw import RawDocument
 from pipelines.documents.urls import add_alias_keys
-
-
-class _Duplicate(Exception):
-    def __init__(self, original: int) -> None:
-        self.original = original
+from pipelines.headers import header_value
+from pipelines.saving import ArticleSaver, Saved
 
 
 class StorePipeline:
-    """Stores the capture and the article; counts new / updated / unchanged / duplicates in the stats.
+    """Stores the capture and the article; counts new / updated / unchanged / duplicates and the articles
+    that joined a matching story (``archive/near_duplicates``) in the stats.
 
-    Exact copies (the same normalised text under an unknown key) are decided here, on the writer thread,
-    because only there is every earlier item already stored: they are dropped, their keys kept as aliases.
+    Exact copies (the same normalised text under an unknown key) are dropped, their keys kept as aliases.
+    That is decided on the writer thread, where every earlier item is already stored.
 
     The SQLite work runs on a writer thread that owns this pipeline's connection (SQLite objects stay on
-    the thread that made them), so the reactor keeps crawling while rows and the full-text index are
-    written. Items are stored one at a time, in order, each in its own transaction (cheap: WAL with
-    synchronous=NORMAL does not fsync a commit); ``process_item`` returns only after its commit, so no
-    item, outcome or count is reported before it is stored.
+    the thread that made them), so the reactor keeps crawling while rows, the full-text index and story
+    clusters are written. Items are stored one at a time, in order, each in its own transaction (cheap: WAL
+    with synchronous=NORMAL does not fsync a commit); ``process_item`` returns only after its commit, so no
+    item, outcome or count is reported before it is stored. New articles are clustered ``batch`` at a time
+    (``pipelines.saving``); a crash loses at most the uncommitted batch's clustering, never an article, and
+    the next crawl clusters those articles when it opens.
     """
 
-    def __init__(self, crawler: Crawler, db_path: str) -> None:
+    def __init__(self, crawler: Crawler, db_path: str, batch: int = CLUSTER_BATCH) -> None:
         self.crawler = crawler
         self.db_path = db_path
+        self.batch = batch
         self.thread: WriterThread | None = None
 
     @classmethod
@@ -52,15 +56,18 @@ class StorePipeline:
         self.host_aliases = dict(getattr(source, "host_aliases", None) or {})
         self.thread = WriterThread("store-writer")
         self.db = self.thread.call(open_archive, self.db_path)
+        self.saver = ArticleSaver(self.db, batch=self.batch)
+        self.thread.call(self.saver.open)
 
     def close_spider(self) -> None:
         if self.thread is None:
             return
+        self._count_near_duplicates(self.thread.call(self.saver.close))
         self.thread.call(self.db.close)
         self.thread.close()
         self.thread = None
 
-    def _capture_id(self, page: PageItem, run_id: int | None) -> int:
+    def _capture_id(self, page: RawDocument, run_id: int | None) -> int:
         """The captures row of the page: the one the WARC middleware wrote (its id came in the item), or,
         for an item that came another way, one made here without a WARC record."""
         # How the spider described the input: with the WARC payload, re-extraction rebuilds this document.
@@ -68,17 +75,14 @@ class StorePipeline:
             {k: v for k, v in asdict(page).items() if k not in ("body", "capture_id")}, ensure_ascii=False
         )
         if page.capture_id is not None:
-            with self.db.conn:
-                self.db.execute("update captures set document = ? where id = ?", [document, page.capture_id])
+            set_capture_document(self.db, page.capture_id, document)
             return page.capture_id
         url = page.url or (f"file:{page.path}" if page.path else page.name)
         digest = "sha256:" + hashlib.sha256(page.body).hexdigest()
-        same = self.db.execute(
-            "select id from captures where url = ? and digest = ? order by id desc limit 1", [url, digest]
-        ).fetchone()
-        if same:
-            return int(same[0])  # the very same bytes were captured before: nothing new to record
-        content_type = next((v for k, v in page.headers.items() if k.lower() == "content-type"), None)
+        same = capture_with_digest(self.db, url, digest)
+        if same is not None:
+            return same  # the very same bytes were captured before: nothing new to record
+        content_type = header_value(page.headers, "content-type")
         return save_capture(
             self.db,
             {
@@ -95,30 +99,30 @@ class StorePipeline:
             },
         )
 
-    def _store(self, page: PageItem, record: dict[str, Any], run_id: int | None) -> SaveResult:
+    def _store(self, page: RawDocument, record: dict[str, Any], run_id: int | None) -> Saved:
         """On the writer thread: the capture row and the article, each committed before this returns."""
         if self.host_aliases:
             record = {**record, "keys": add_alias_keys(record.get("keys") or [], self.host_aliases)}
-        original = find_duplicate(self.db, record)
-        if original is not None:
-            save_duplicate(self.db, record, original)
-            raise _Duplicate(original)
-        capture_id = self._capture_id(page, run_id)
-        return save_article(self.db, record, run_id=run_id, capture_id=capture_id)
+        return self.saver.save(record, run_id=run_id, capture_id=lambda: self._capture_id(page, run_id))
+
+    def _count_near_duplicates(self, matched: int) -> None:
+        if matched:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("archive/near_duplicates", matched)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
             return item
         assert self.crawler.stats is not None and self.thread is not None
         run_id = self.crawler.stats.get_value("archive/run_id")
-        try:
-            result = await self.thread.run(self._store, item.page, item.record, run_id)
-        except _Duplicate as exc:
+        saved = await self.thread.run(self._store, item.page, item.record, run_id)
+        # Stats and the item are touched here, on the reactor thread, once the commit is done.
+        self._count_near_duplicates(saved.near_duplicates)
+        if saved.outcome == "duplicate":
             self.crawler.stats.inc_value("archive/duplicates")
             raise DropItem(
-                f"{item.page.name}: exact duplicate of article {exc.original}", log_level="INFO"
-            ) from None
-        # Stats and the item are touched here, on the reactor thread, once the commit is done.
-        self.crawler.stats.inc_value(f"archive/{result.outcome}")
-        item.article_id, item.outcome = result.article_id, result.outcome
+                f"{item.page.name}: exact duplicate of article {saved.article_id}", log_level="INFO"
+            )
+        self.crawler.stats.inc_value(f"archive/{saved.outcome}")
+        item.article_id, item.outcome = saved.article_id, saved.outcome
         return item

@@ -3,7 +3,7 @@
 ``scrapy crawl news -a source=KEY`` (or ``newsarchive crawl KEY``). Discovery uses Scrapy's own machinery:
 CrawlSpider rules with LinkExtractor for channel and list pages, Scrapy's sitemap parser (robots.txt
 ``Sitemap:`` lines, sitemap indexes, Google News sitemaps) and RSS/Atom feeds found in ``<link>`` tags.
-Article pages become ``PageItem``s with their bytes as received; extraction happens in the item pipelines.
+Article pages become ``RawDocument``s with their bytes as received; extraction happens in the item pipelines.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import CrawlSpider, Rule
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
-from crawler.items import PageItem
 from crawler.middlewares import ARTICLE_META
 from crawler.support import report_failure, response_headers
 from crawler.warc_middleware import CAPTURE_META
+from pipelines.documents import RawDocument
 from pipelines.documents.urls import canonicalize_url, is_tracking_param
 from pipelines.sources import DEFAULT_SOURCES_FILE, Source, load_sources
 
@@ -229,7 +229,7 @@ class NewsSpider(CrawlSpider):
 
     # -- articles --------------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterable[PageItem]:
+    def parse_article(self, response: Response) -> Iterable[RawDocument]:
         self.pages_seen += 1
         if self.source.max_pages and self.pages_seen > self.source.max_pages:
             raise CloseSpider("max_pages")
@@ -240,7 +240,7 @@ class NewsSpider(CrawlSpider):
             response.request.url if response.request else None,
         ]
         aliases = sorted({self.canonical(u) for u in requested if u} - {self.canonical(response.url)})
-        yield PageItem(
+        yield RawDocument(
             body=response.body,
             name=response.url,
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -17,9 +17,9 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 from w3lib.url import file_uri_to_path
 
-from crawler.items import PageItem
 from crawler.support import report_failure
 from crawler.warc_middleware import CAPTURE_META
+from pipelines.documents import RawDocument
 from pipelines.documents.seed_files import discover_seed_files, read_sidecar
 from pipelines.errors import DocumentError
 
@@ -62,7 +62,7 @@ class SeedsSpider(scrapy.Spider):
                 dont_filter=True,
             )
 
-    def parse_document(self, response: Response, name: str) -> Iterable[PageItem]:
+    def parse_document(self, response: Response, name: str) -> Iterable[RawDocument]:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("archive/inputs")
         try:
@@ -70,7 +70,7 @@ class SeedsSpider(scrapy.Spider):
         except DocumentError as exc:
             report_failure(self.crawler, exc.input, exc.reason, stage="read")
             return
-        yield PageItem(
+        yield RawDocument(
             body=response.body,
             name=name,
             fetched_at=sidecar.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds"),

@@ -6,6 +6,9 @@ declare, and never drops or rewrites stored data. New capabilities add tables an
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,7 +120,7 @@ CAPTURES = Table(
 )
 
 # The WARC files a run wrote: "closed" stays null until the writer closed the file cleanly, so the next run
-# knows which files may end in a half-written record (see pipelines.warc.files.check_tail).
+# knows which files may end in a half-written record (see pipelines.warc.repair.check_tail).
 WARC_FILES = Table(
     "warc_files",
     {
@@ -297,7 +300,7 @@ TABLES: tuple[Table, ...] = (
 )
 
 FTS_TABLE = "articles_fts"
-# Stock FTS5 over text rewritten by pipelines.archive.search_text.index_text (CJK bigrams), rowid = articles.id.
+# Stock FTS5 over text rewritten by search_text.index_text (CJK bigrams), rowid = articles.id.
 FTS_SQL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS [{FTS_TABLE}] USING fts5("
     "title, text, tokenize = 'unicode61 remove_diacritics 2')"
@@ -415,11 +418,50 @@ def open_archive(path: str) -> sqlite_utils.Database:
     return db
 
 
-# --- Scheduling and crawl health (pipelines.schedule.due, pipelines.schedule.health) -------------------------------
+# --- Scheduling and crawl health (pipelines.schedule.due, pipelines.schedule.health) ---------------------
 # Thresholds of the health flags the source_health view shows; `newsarchive status` can override them.
 DEFAULT_MAX_FAILURES = 3  # failed crawls in a row that flag a source
 DEFAULT_USUAL_WEEKLY_NEW = 7  # a source with this many new articles in the week before the last day is
 # "usually not at zero": no new article in the last day then flags it
+
+# The health flags, defined here once: per flag, a condition and a message, SQL over a source_health row,
+# with the thresholds written {max_failures} and {usual_weekly_new}. The view's flags column fills in the
+# defaults; `newsarchive status` evaluates the same expressions with the user's thresholds (health_flags).
+HEALTH_FLAGS = (
+    ("consecutive_failures >= {max_failures}", "consecutive_failures || ' failed crawls in a row'"),
+    (
+        "new_1d = 0 and new_prev_7d >= {usual_weekly_new}",
+        "'no new article in the last day (' || new_prev_7d || ' in the week before)'",
+    ),
+)
+
+
+def _flag_columns(max_failures: int | str, usual_weekly_new: int | str) -> list[str]:
+    """Per flag, an SQL expression that is its message when the flag holds and null otherwise."""
+    limits = {"max_failures": max_failures, "usual_weekly_new": usual_weekly_new}
+    return [f"case when {when.format(**limits)} then {message} end" for when, message in HEALTH_FLAGS]
+
+
+def _flags_column(max_failures: int, usual_weekly_new: int) -> str:
+    """The messages of the flags that hold, joined by "; " ('' for none): the view's flags column."""
+    columns = _flag_columns(int(max_failures), int(usual_weekly_new))
+    joined = "\n           || ".join(f"coalesce({column} || '; ', '')" for column in columns)
+    return f"trim({joined}, '; ')"
+
+
+def health_flags(row: Mapping[str, Any], max_failures: int, usual_weekly_new: int) -> list[str]:
+    """The messages of the flags that hold for one source_health row under these thresholds: what the view's
+    flags column holds for the default thresholds, as a list. Evaluated by SQLite, so it is the view's SQL."""
+    # The row's columns as a one-row table (lists and other values the flags cannot read are left out).
+    values = {name: value for name, value in row.items() if isinstance(value, int | float | str | None)}
+    params: dict[str, Any] = {f"v{i}": value for i, value in enumerate(values.values())}
+    params |= {"max_failures": max_failures, "usual_weekly_new": usual_weekly_new}
+    columns = ", ".join(f":v{i} as [{name}]" for i, name in enumerate(values))
+    flags = ", ".join(_flag_columns(":max_failures", ":usual_weekly_new"))
+    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+        found = conn.execute(f"select {flags} from (select {columns})", params).fetchone()
+    return [message for message in found if message is not None]
+
 
 # A successful response: 2xx, or 304 (a conditional re-fetch found the article unchanged).
 _GOOD_RESPONSES = """exists (
@@ -509,15 +551,7 @@ VIEWS["source_health"] = f"""
         left join week w on w.source = k.source
         left join before b on b.source = k.source
     )
-    select *,
-           trim(
-               case when consecutive_failures >= {DEFAULT_MAX_FAILURES}
-                    then consecutive_failures || ' failed crawls in a row; ' else '' end
-               || case when new_1d = 0 and new_prev_7d >= {DEFAULT_USUAL_WEEKLY_NEW}
-                    then 'no new article in the last day (' || new_prev_7d || ' in the week before); '
-                    else '' end,
-               '; '
-           ) as flags
+    select *, {_flags_column(DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW)} as flags
     from health
     order by flags = '', source
 """

@@ -12,16 +12,11 @@ from __future__ import annotations
 
 import re
 
-# Han (with extensions), kana, hangul: scripts written without spaces between words.
-_CJK_CLASS = (
-    "\u3040-\u30ff\u31f0-\u31ff"  # kana
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Han
-    "\uac00-\ud7af\u1100-\u11ff"  # hangul
-    "\U00020000-\U0003ffff"  # Han extensions B..H
-)
-_CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
-# A query "word": a CJK run, or a run of other letters/digits (what unicode61 keeps as one token).
-_QUERY_TOKEN = re.compile(f"[{_CJK_CLASS}]+|[^\\W{_CJK_CLASS}]+")
+from pipelines.text.cjk import CJK_RUN, OTHER_WORD, is_cjk
+
+# A query "word": a CJK run (pipelines.text.cjk), or a run of other letters/digits (what unicode61 keeps as
+# one token).
+_QUERY_TOKEN = re.compile(f"{CJK_RUN.pattern}|{OTHER_WORD.pattern}")
 _QUOTED_OR_BARE = re.compile(r'"([^"]*)"?|(\S+)')
 
 
@@ -39,7 +34,7 @@ def index_text(text: str | None) -> str:
         # The trailing single character lets a one-character query match by prefix (see match_query).
         return " " + " ".join([*_bigrams(run), run[-1]]) + " "
 
-    return re.sub(r"[ \t]+", " ", _CJK_RUN.sub(expand, text)).strip()
+    return re.sub(r"[ \t]+", " ", CJK_RUN.sub(expand, text)).strip()
 
 
 def _phrase_tokens(words: list[str]) -> list[str]:
@@ -51,13 +46,13 @@ def _phrase_tokens(words: list[str]) -> list[str]:
     """
     runs: list[str] = []
     for word in words:
-        if runs and _CJK_RUN.fullmatch(word) and _CJK_RUN.fullmatch(runs[-1]):
+        if runs and is_cjk(word) and is_cjk(runs[-1]):
             runs[-1] += word
         else:
             runs.append(word)
     tokens: list[str] = []
     for position, word in enumerate(runs):
-        if not _CJK_RUN.fullmatch(word):
+        if not is_cjk(word):
             tokens.append(word.lower())
         elif len(word) == 1:
             tokens.append(word)
@@ -84,7 +79,7 @@ def match_query(query: str | None) -> str:
         phrase = '"' + " ".join(tokens) + '"'
         # A lone CJK character ending a phrase is only ever the first half of an indexed bigram (or a run's
         # last character), so it is searched as a prefix.
-        if len(tokens[-1]) == 1 and _CJK_RUN.fullmatch(tokens[-1]):
+        if len(tokens[-1]) == 1 and is_cjk(tokens[-1]):
             phrase += "*"
         phrases.append(phrase)
     return " ".join(phrases) if phrases else '""'
@@ -102,7 +97,3 @@ def query_phrases(query: str | None) -> list[list[str]]:
             if phrase and phrase not in phrases:
                 phrases.append(phrase)
     return phrases
-
-
-def is_cjk(word: str) -> bool:
-    return bool(_CJK_RUN.fullmatch(word))

@@ -1,22 +1,24 @@
-"""Saving article records, crawl runs and captures into the archive. Every function takes ``db`` first.
+"""Writing articles, their keys, versions and search index, captures, redirects and sources. Every function
+takes ``db`` first. This is the one module that writes the ``articles`` table (crawl runs are written by
+``pipelines.archive.runs``; reads are in ``pipelines.archive.lookup``).
 
 Storage never loses what is stored: an article whose text changes keeps its previous text in
-``article_versions``; keys are only ever added.
+``article_versions``; keys are only ever added. Callers store a record through ``pipelines.saving``, which
+also checks exact duplicates and re-clusters; the functions here are its steps.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import sqlite_utils
 
+from pipelines.archive.lookup import find_article_by_keys, redirect_sources, resolve_redirects
 from pipelines.archive.schema import FTS_TABLE
 from pipelines.archive.search_text import index_text
 from pipelines.documents.records import CONTENT_FIELDS, LIST_FIELDS
@@ -32,7 +34,7 @@ class SaveResult:
     article_id: int
 
 
-def _last_pk(table: sqlite_utils.db.Table) -> int:
+def last_pk(table: sqlite_utils.db.Table) -> int:
     assert table.last_pk is not None
     return int(table.last_pk)
 
@@ -57,14 +59,6 @@ def _comparable(row: Mapping[str, Any]) -> dict[str, Any]:
     return {field: row.get(field) for field in CONTENT_FIELDS}
 
 
-def find_article_by_keys(db: sqlite_utils.Database, keys: Iterable[str]) -> int | None:
-    for key in keys:
-        row = db.execute("select article_id from article_keys where key = ?", [key]).fetchone()
-        if row:
-            return int(row[0])
-    return None
-
-
 def save_redirect(db: sqlite_utils.Database, from_url: str, to_url: str, status: int) -> None:
     """Remember a redirect; if its target is already an article, the old URL becomes one of its keys."""
     now = now_iso()
@@ -78,38 +72,6 @@ def save_redirect(db: sqlite_utils.Database, from_url: str, to_url: str, status:
         target = find_article_by_keys(db, [resolve_redirects(db, to_url)])
         if target is not None:
             add_keys(db, target, [from_url], kind="redirect")
-
-
-def resolve_redirects(db: sqlite_utils.Database, url: str, *, max_hops: int = 10) -> str:
-    """Where ``url`` ends up after the redirects seen so far (itself when it never redirected)."""
-    seen = {url}
-    for _ in range(max_hops):
-        row = db.execute("select to_url from redirects where from_url = ?", [url]).fetchone()
-        if not row or row[0] in seen:
-            break
-        url = row[0]
-        seen.add(url)
-    return url
-
-
-def redirect_sources(db: sqlite_utils.Database, urls: Iterable[str]) -> list[str]:
-    """Every URL seen redirecting (directly or through others) to one of ``urls``."""
-    found: list[str] = []
-    frontier = list(urls)
-    while frontier:
-        url = frontier.pop()
-        for (source,) in db.execute("select from_url from redirects where to_url = ?", [url]).fetchall():
-            if source not in found:
-                found.append(source)
-                frontier.append(source)
-    return found
-
-
-def find_article_by_content(db: sqlite_utils.Database, content_hash: str) -> int | None:
-    row = db.execute(
-        "select id from articles where content_hash = ? order by first_seen, id limit 1", [content_hash]
-    ).fetchone()
-    return int(row[0]) if row else None
 
 
 def add_keys(db: sqlite_utils.Database, article_id: int, keys: Iterable[str], kind: str) -> None:
@@ -184,7 +146,7 @@ def save_article(
 ) -> SaveResult:
     """Insert a new article, update a changed one (keeping the old text as a version) or leave it be.
 
-    The caller decides what is a duplicate before this (see ``pipelines.dedup.exact``): a record whose keys are
+    The caller decides what is a duplicate before this (``pipelines.dedup.exact``): a record whose keys are
     unknown is stored as a new article.
     """
     keys = list(record.get("keys") or [])
@@ -235,74 +197,84 @@ def save_duplicate(db: sqlite_utils.Database, record: Mapping[str, Any], origina
         add_keys(db, original_id, record.get("keys") or [], kind="duplicate")
 
 
+def stored_form(value: Any) -> Any:
+    """A record value as it is written to a column: lists and dicts as JSON."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+
+
+def save_reextraction(
+    db: sqlite_utils.Database,
+    article_id: int,
+    values: Mapping[str, Any],
+    keys: Iterable[str],
+    changed: Collection[str],
+) -> None:
+    """Write what re-extracting an article's own capture gave, in place and without a new version (the
+    page did not change, only what was read from it). ``values`` are column values (``stored_form``);
+    ``changed`` names the fields that differ from the stored ones. No commit here."""
+    db.table("articles").update(article_id, dict(values))
+    if changed:
+        add_keys(db, article_id, keys, kind="alias")
+    if {"title", "text"} & set(changed):
+        index_article(db, article_id, values.get("title"), values.get("text"))
+
+
+def mark_not_modified(db: sqlite_utils.Database, article_id: int) -> None:
+    """A conditional re-fetch answered 304: the article was checked now and is unchanged."""
+    with db.conn:
+        db.execute("update articles set fetched_at = ? where id = ?", [now_iso(), article_id])
+
+
+def set_cluster(db: sqlite_utils.Database, article_ids: Iterable[int], cluster_id: int | None) -> None:
+    """Put articles into a story cluster, or none (``pipelines.dedup.clusters`` decides; no commit here)."""
+    db.conn.executemany(
+        "update articles set cluster_id = ? where id = ?", [(cluster_id, a) for a in article_ids]
+    )
+
+
+def move_cluster_members(db: sqlite_utils.Database, from_clusters: Iterable[int], to_cluster: int) -> None:
+    """Every member of ``from_clusters`` joins ``to_cluster`` (clusters merged; no commit here)."""
+    db.conn.executemany(
+        "update articles set cluster_id = ? where cluster_id = ?", [(to_cluster, c) for c in from_clusters]
+    )
+
+
+def set_capture_document(db: sqlite_utils.Database, capture_id: int, document: str) -> None:
+    """How the spider described the input of a capture (JSON), so re-extraction can rebuild it."""
+    with db.conn:
+        db.execute("update captures set document = ? where id = ?", [document, capture_id])
+
+
 def save_capture(db: sqlite_utils.Database, capture: Mapping[str, Any]) -> int:
     values = dict(capture)
     if isinstance(values.get("headers"), Mapping):
         values["headers"] = json.dumps(dict(values["headers"]), ensure_ascii=False)
     with db.conn:
-        return _last_pk(db.table("captures").insert(values))
+        return last_pk(db.table("captures").insert(values))
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
-
-
-def mark_dead_runs(db: sqlite_utils.Database) -> int:
-    """Runs still 'running' whose process on this host is gone were killed: say so. Returns how many."""
-    host = socket.gethostname()
-    rows = db.execute(
-        "select id, pid from crawl_runs where status = 'running' and host = ?", [host]
-    ).fetchall()
-    dead = [run_id for run_id, pid in rows if pid is None or not _alive(int(pid))]
+def save_captures(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert a batch of captures rows (headers already JSON) in one transaction; returns their ids."""
+    ids = []
     with db.conn:
-        for run_id in dead:
-            db.execute(
-                "update crawl_runs set status = 'killed', finish_reason = coalesce(finish_reason, 'killed') "
-                "where id = ?",
-                [run_id],
-            )
-    return len(dead)
+        db.execute("begin immediate")  # one transaction; sqlite_utils would commit each insert
+        for values in rows:
+            ids.append(last_pk(db.table("captures").insert(values)))
+    return ids
 
 
-def start_run(db: sqlite_utils.Database, *, kind: str, spider: str, source: str | None, args: Any) -> int:
-    mark_dead_runs(db)
+def warc_file_opened(db: sqlite_utils.Database, name: str, run_id: int | None) -> None:
     with db.conn:
-        return _last_pk(
-            db.table("crawl_runs").insert(
-                {
-                    "kind": kind,
-                    "spider": spider,
-                    "source": source,
-                    "args": json.dumps(args, ensure_ascii=False, default=str),
-                    "started": now_iso(),
-                    "status": "running",
-                    "pid": os.getpid(),
-                    "host": socket.gethostname(),
-                }
-            )
-        )
+        db.table("warc_files").insert({"name": name, "run_id": run_id, "opened": now_iso()})
 
 
-def finish_run(db: sqlite_utils.Database, run_id: int, **counts: Any) -> None:
-    values = {
-        k: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict) else v
-        for k, v in counts.items()
-    }
-    values.setdefault("finished", now_iso())
-    with db.conn:
-        db.table("crawl_runs").update(run_id, values)
-
-
-def save_error(
-    db: sqlite_utils.Database, run_id: int | None, input_name: str, reason: str, stage: str
+def warc_file_closed(
+    db: sqlite_utils.Database, name: str, size: int, *, cut: int | None = None, problem: str | None = None
 ) -> None:
+    """A WARC file closed by its writer, or found unclosed and checked (``cut`` bytes of a half-written
+    record taken off its end, and why)."""
+    values: dict[str, Any] = {"closed": now_iso(), "size": size}
+    if cut is not None:
+        values.update(cut=cut, problem=problem)
     with db.conn:
-        db.table("crawl_errors").insert(
-            {"run_id": run_id, "input": input_name, "stage": stage, "reason": reason, "at": now_iso()}
-        )
+        db.table("warc_files").update(name, values)

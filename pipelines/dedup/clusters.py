@@ -20,8 +20,10 @@ from typing import Any
 
 import sqlite_utils
 
-from pipelines.archive.store import now_iso
+from pipelines.archive.lookup import find_article_by_content
+from pipelines.archive.store import move_cluster_members, now_iso, set_cluster
 from pipelines.dedup import near as nd
+from pipelines.dedup.exact import MIN_DUPLICATE_CHARS
 
 CLUSTERS_TABLE = "story_clusters"
 CATCH_UP_BATCH = 500  # articles clustered per transaction by ensure_clusters
@@ -68,7 +70,9 @@ def assign_clusters(
 def _assign(db: sqlite_utils.Database, article_id: int, record: Mapping[str, Any] | None) -> ClusterResult:
     row = dict(record) if record is not None else None
     stored = db.execute(
-        "select id, url, canonical_url, source, text, cluster_id from articles where id = ?", [article_id]
+        "select id, url, canonical_url, source, text, cluster_id, content_hash, char_count from articles "
+        "where id = ?",
+        [article_id],
     ).fetchone()
     if stored is None:
         raise KeyError(f"no article {article_id}")
@@ -80,19 +84,65 @@ def _assign(db: sqlite_utils.Database, article_id: int, record: Mapping[str, Any
     candidates = nd.lsh_candidates(db, fp.buckets, exclude=article_id)
     matches = nd.verified_matches(db, fp.shingles, candidates)
     clusters = _clusters_to_join(db, matches)
-    if previous_cluster is not None:
-        clusters = list(dict.fromkeys([previous_cluster, *clusters]))
+    if previous_cluster is not None:  # clustered before: its text changed (an update or a re-extraction)
+        copied = _exact_copy_cluster(db, article_id, stored[6], stored[7])
+        if copied is not None:  # it is now an exact copy of an earlier article: it joins that one's story
+            clusters = list(dict.fromkeys([copied, *clusters]))
+        if previous_cluster in clusters or not _has_other_members(db, previous_cluster, article_id):
+            clusters = list(dict.fromkeys([previous_cluster, *clusters]))  # still that story: stay
+        else:  # its text no longer matches its story (a re-extraction or an edit changed it): it leaves
+            _leave(db, article_id, previous_cluster)
     if not clusters:
         target, merged = article_id, list[int]()
         nd.count_story_lines(db, site, row["text"] or "")  # a new story: its lines count once
     else:
         target, merged = _merge(db, clusters)
-    db.execute("update articles set cluster_id = ? where id = ?", [target, article_id])
+    set_cluster(db, [article_id], target)
     nd.index_buckets(db, article_id, fp.buckets)
     refresh_cluster(db, target)
     for gone in merged:
         db.execute(f"delete from [{CLUSTERS_TABLE}] where id = ?", [gone])
     return ClusterResult(target, matches, merged)
+
+
+def _exact_copy_cluster(
+    db: sqlite_utils.Database, article_id: int, content_hash: str | None, char_count: int | None
+) -> int | None:
+    """The cluster of an earlier article with exactly this text, or None: the exact-duplicate check for an
+    article already stored (a new record that copies one is never stored, ``pipelines.dedup.exact``)."""
+    if not content_hash or (char_count or 0) < MIN_DUPLICATE_CHARS:
+        return None
+    original = find_article_by_content(db, content_hash, exclude=article_id)
+    if original is None:
+        return None
+    row = db.execute("select cluster_id from articles where id = ?", [original]).fetchone()
+    return int(row[0]) if row and row[0] is not None else original
+
+
+def _has_other_members(db: sqlite_utils.Database, cluster_id: int, article_id: int) -> bool:
+    return (
+        db.execute(
+            "select 1 from articles where cluster_id = ? and id != ? limit 1", [cluster_id, article_id]
+        ).fetchone()
+        is not None
+    )
+
+
+def _leave(db: sqlite_utils.Database, article_id: int, cluster_id: int) -> None:
+    """Take an article out of its cluster. A cluster is named after the article that started it: when that
+    article leaves, the cluster takes the id of its earliest remaining member, so that the leaving article
+    can start or join another story under its own id."""
+    set_cluster(db, [article_id], None)
+    if cluster_id == article_id:
+        first = db.execute(
+            "select id from articles where cluster_id = ? order by first_seen, id limit 1", [cluster_id]
+        ).fetchone()
+        db.execute(f"delete from [{CLUSTERS_TABLE}] where id = ?", [cluster_id])
+        if first is None:
+            return
+        move_cluster_members(db, [cluster_id], int(first[0]))
+        cluster_id = int(first[0])
+    refresh_cluster(db, cluster_id)
 
 
 def _clusters_to_join(db: sqlite_utils.Database, matches: list[nd.Match]) -> list[int]:
@@ -121,7 +171,7 @@ def _merge(db: sqlite_utils.Database, clusters: list[int]) -> tuple[int, list[in
     target = max(clusters, key=lambda c: (sizes.get(c, 0), -c))
     others = [c for c in clusters if c != target]
     marks = ",".join("?" * len(others))
-    db.execute(f"update articles set cluster_id = ? where cluster_id in ({marks})", [target, *others])
+    move_cluster_members(db, others, target)
     return target, others
 
 

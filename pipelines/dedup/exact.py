@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
-from pipelines.archive.store import find_article_by_content, find_article_by_keys
+from pipelines.archive.lookup import find_article_by_content, find_article_by_keys
 
 # Below this many characters, equal texts are too generic ("图片新闻", a one-line notice) to call copies.
 MIN_DUPLICATE_CHARS = 50

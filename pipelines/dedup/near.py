@@ -28,6 +28,7 @@ from datasketch import MinHash
 
 from pipelines.archive.schema import DEDUP_LSH_SQL
 from pipelines.documents.records import site_of
+from pipelines.text.cjk import CJK_CHAR
 
 BANDS, ROWS = 42, 3  # pairs of Jaccard 0.3 become candidates with p ~ 0.68, of 0.5 ~ 0.995, of 0.05 ~ 0.005
 NUM_PERM = BANDS * ROWS
@@ -49,8 +50,10 @@ TOP_CANDIDATES = 20  # candidates verified per article, most shared buckets firs
 BUCKET_SAMPLE = 32
 BOILERPLATE_STORIES = 3  # a line seen in this many different stories of one site is that site's template
 # The parameters and the table layout: a change of either rebuilds the index from the articles.
+# (v3: is_chinese counts the CJK characters of pipelines.text.cjk, which adds Extension B and beyond,
+# hangul jamo and the katakana phonetic extensions.)
 INDEX_SIGNATURE = (
-    f"minhash-affine32-crc32/{BANDS}x{ROWS}/c{CHAR_SHINGLE}/w{WORD_SHINGLE}/pk-bucket-article/v2"
+    f"minhash-affine32-crc32/{BANDS}x{ROWS}/c{CHAR_SHINGLE}/w{WORD_SHINGLE}/pk-bucket-article/v3"
 )
 # Page cache of a clustering connection: the LSH b-tree takes ~2 KB per article (42 rows and their
 # article_id index entries), inserted at random places; pages that miss the cache are read from the OS
@@ -62,7 +65,6 @@ LSH_TABLE = "dedup_lsh"
 LINES_TABLE = "dedup_lines"
 STATE_TABLE = "dedup_state"
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 # Lines that are a page's furniture, not the story: editor and source credits, copyright, app and QR
 # promotions. Only short lines are tested, so a story about an app or a copyright case keeps its text.
 _CREDIT_LINE = re.compile(
@@ -131,10 +133,11 @@ def story_lines(text: str, boilerplate: Iterable[str] = ()) -> list[str]:
 
 
 def is_chinese(text: str) -> bool:
-    """Mostly CJK letters (kana and hangul count): such text is shingled by characters, not words."""
+    """Mostly CJK letters (pipelines.text.cjk: kana and hangul count): such text is shingled by characters,
+    not words."""
     head = text[:2000]
     letters = sum(map(str.isalpha, head))
-    return letters > 0 and len(_CJK.findall(head)) / letters > 0.3
+    return letters > 0 and len(CJK_CHAR.findall(head)) / letters > 0.3
 
 
 def shingle_set(lines: Sequence[str]) -> frozenset[str]:

@@ -16,12 +16,12 @@ import yaml
 
 from pipelines.errors import DocumentError
 from pipelines.extract import parse_datetime_text
+from pipelines.text.cjk import HAN_CHAR
 
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 _FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _HTML_LINE = re.compile(r"^\s*<[a-zA-Z!/]")
 _BLOCK_TAG = re.compile(r"^\s*<(p|div|h[1-6]|ul|ol|table|figure|blockquote|section|article|pre)\b", re.I)
-_CJK = re.compile(r"[\u3400-\u9fff]")
 CHINA_TZ = "Asia/Shanghai"
 
 
@@ -133,7 +133,7 @@ def parse_front_matter(text: str, name: str, *, timezone: str | None = None) -> 
         raise DocumentError(name, "the document has front matter but no body")
     language = meta.get("language") or meta.get("lang")
     if not language:
-        language = "zh" if len(_CJK.findall(body)) > len(body) * 0.05 else None
+        language = "zh" if len(HAN_CHAR.findall(body)) > len(body) * 0.05 else None
     default_tz = str(meta.get("timezone") or timezone or (CHINA_TZ if language == "zh" else "UTC"))
     return FrontMatterDocument(
         title=str(title).strip(),

@@ -1,6 +1,6 @@
 """From a raw document (exactly the bytes read or received) to an article record: the extraction step.
 
-``document_to_record`` is the single entry point used by the seed reader and the spiders, and later by
+``record_from_document`` is the single entry point used by the seed reader and the spiders, and by
 re-extraction from the raw archive. It is a plain function of plain data, so it can run in a worker process.
 """
 
@@ -15,12 +15,12 @@ from typing import Any
 from pipelines.documents.frontmatter import parse_front_matter
 from pipelines.documents.records import build_record
 from pipelines.errors import DocumentError
-from pipelines.extract import NotAnArticle, try_extract
+from pipelines.extract import NotAnArticle, extract_page
+from pipelines.extract.charsets import declared_charset, normalise_charset
 
 _HTML_SNIFF = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title|div|article|p)\b", re.IGNORECASE)
 # Control bytes that no text document contains (TAB, LF, VT, FF and CR are text).
 _CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
-_CHARSET_IN_TYPE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 
 
 @dataclass
@@ -59,23 +59,16 @@ def check_not_junk(doc: RawDocument) -> None:
         raise DocumentError(doc.name, "binary data, not a text or HTML document")
 
 
-def _declared_charset(doc: RawDocument) -> str | None:
-    for key, value in doc.headers.items():
-        if key.lower() == "content-type" and (match := _CHARSET_IN_TYPE.search(value)):
-            return match.group(1)
-    return None
-
-
 def decode_text_document(doc: RawDocument) -> str:
-    """Front-matter documents are UTF-8 unless their sidecar declares otherwise; no guessing."""
-    declared = _declared_charset(doc) or "utf-8"
-    if declared.lower().replace("-", "") in {"gb2312", "gbk"}:
-        declared = "gb18030"  # the superset every GB-labelled text really uses
+    """Front-matter documents are UTF-8 unless their sidecar declares otherwise; no guessing. A declared
+    label means what it means for HTML pages (pipelines.extract.charsets: gb2312 and gbk read as GB18030)."""
+    label = declared_charset(doc.headers)
+    declared = normalise_charset(label) if label else "utf-8"
+    if declared is None:
+        raise DocumentError(doc.name, f"unknown encoding {label!r} declared in its sidecar")
     body = doc.body.removeprefix(codecs.BOM_UTF8)
     try:
         return body.decode(declared)
-    except LookupError:
-        raise DocumentError(doc.name, f"unknown encoding {declared!r} declared in its sidecar") from None
     except UnicodeDecodeError as exc:
         hint = ""
         try:
@@ -88,53 +81,39 @@ def decode_text_document(doc: RawDocument) -> str:
         ) from None
 
 
-def document_to_record(doc: RawDocument) -> dict[str, Any]:
-    """Extract and normalise one document into an article record, or raise DocumentError."""
+def record_from_document(doc: RawDocument) -> dict[str, Any]:
+    """The article record of one document (pipelines.documents.records), or DocumentError: a front-matter
+    document is read as its HTML plus its header's fields, an HTML page as received; both go through
+    pipelines.extract.extract_page, and a page that is not an article is a DocumentError with ``not_article``.
+    """
     check_not_junk(doc)
     kind = doc.kind if doc.kind != "auto" else sniff_kind(doc.body)
     fetched_at = datetime.fromisoformat(doc.fetched_at)
+    # What extract_page reads, and what build_record knows of the document besides the extractor's fields.
+    page: bytes
+    url: str | None
+    headers: dict[str, str] | None
+    timezone: str | None
+    record_fields: dict[str, Any]
     if kind == "frontmatter":
-        text = decode_text_document(doc)
-        front = parse_front_matter(text, doc.name, timezone=doc.timezone)
-        extracted = _extract(
-            doc, front.to_html(), front.url or doc.url, fetched_at=fetched_at, timezone=front.timezone
+        front = parse_front_matter(decode_text_document(doc), doc.name, timezone=doc.timezone)
+        page, url, headers, timezone = front.to_html(), front.url or doc.url, None, front.timezone
+        record_fields = {
+            "source": front.source or doc.source,
+            "archived_by": front.archived_by,
+            "overrides": {"tags": front.tags, "categories": front.categories, "published": front.published},
+        }
+    elif kind == "html":
+        page, url, headers, timezone = doc.body, doc.url, doc.headers, doc.timezone
+        record_fields = {"source": doc.source, "aliases": doc.aliases}
+    else:
+        raise DocumentError(
+            doc.name, "neither a front-matter document (starting with '---') nor an HTML page"
         )
-        overrides = {"tags": front.tags, "categories": front.categories, "published": front.published}
-        return build_record(
-            extracted,
-            url=front.url or doc.url,
-            fetched_at=doc.fetched_at,
-            source=front.source or doc.source,
-            archived_by=front.archived_by,
-            path=doc.path,
-            overrides=overrides,
-        )
-    if kind == "html":
-        extracted = _extract(
-            doc, doc.body, doc.url, doc.headers, fetched_at=fetched_at, timezone=doc.timezone
-        )
-        return build_record(
-            extracted,
-            url=doc.url,
-            fetched_at=doc.fetched_at,
-            source=doc.source,
-            path=doc.path,
-            aliases=doc.aliases,
-        )
-    raise DocumentError(doc.name, "neither a front-matter document (starting with '---') nor an HTML page")
-
-
-def _extract(
-    doc: RawDocument,
-    html: bytes,
-    url: str | None,
-    headers: dict[str, str] | None = None,
-    *,
-    fetched_at: datetime,
-    timezone: str | None,
-) -> dict[str, Any]:
-    """The extractor's fields for ``html``; a page that is not an article is ``doc``'s DocumentError."""
     try:
-        return try_extract(html, url, headers, fetched_at=fetched_at, timezone=timezone).as_dict()
+        extracted = extract_page(page, url, headers, fetched_at=fetched_at, timezone=timezone)
     except NotAnArticle as exc:
         raise DocumentError(doc.name, f"not an article: {exc}", not_article=True) from None
+    return build_record(
+        extracted.as_dict(), url=url, fetched_at=doc.fetched_at, path=doc.path, **record_fields
+    )

@@ -14,11 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipelines.documents.urls import url_keys
+from pipelines.text.cjk import CJK_CHAR, OTHER_WORD
 
-_CJK_CHAR = re.compile(
-    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0003ffff]"
-)
-_OTHER_WORD = re.compile(r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _TRAILING_SPACE = re.compile(r"[ \t\u3000]+\n")
 
@@ -65,9 +62,9 @@ def content_hash(text: str) -> str:
 
 
 def count_words(text: str) -> tuple[int, int]:
-    """(characters without whitespace, words) where each CJK character counts as a word."""
+    """(characters without whitespace, words) where each CJK character (pipelines.text.cjk) is a word."""
     chars = sum(map(len, text.split()))  # split() drops exactly the str.isspace() characters
-    return chars, len(_CJK_CHAR.findall(text)) + len(_OTHER_WORD.findall(text))
+    return chars, len(CJK_CHAR.findall(text)) + len(OTHER_WORD.findall(text))
 
 
 def file_key(path: str) -> str:
@@ -129,7 +126,7 @@ def build_record(
         content_hash=content_hash(text),
     )
     record["char_count"], record["word_count"] = count_words(text)
-    # Canonical spellings (pipelines.documents.urls) first, so a page reached by another URL finds its article.
+    # Canonical spellings (documents.urls) first, so a page reached by another URL finds its article.
     keys = url_keys(canonical, url, *(aliases or []))
     if path:
         keys.append(file_key(path))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.errors import DocumentError
+from pipelines.headers import with_header
 
 DOCUMENT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".shtml", ".xhtml"}
 # A folder's own documentation, not a seed: skipped in folder walks (still read when named explicitly).
@@ -75,35 +76,76 @@ def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
-def read_sidecar(path: Path, name: str) -> dict[str, Any]:
-    """The sidecar's fields for a document, {} when it has none; DocumentError when it is unreadable."""
-    sidecar = sidecar_path(path)
-    if not sidecar.exists():
-        return {}
+def read_sidecar_bytes(path: Path, name: str) -> bytes | None:
+    """The sidecar of the document at ``path`` as it is on disk, None when it has none; DocumentError
+    naming the sidecar when it is there but cannot be read."""
+    try:
+        return sidecar_path(path).read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise DocumentError(name + SIDECAR_SUFFIX, f"unreadable sidecar: {exc.strerror or exc}") from None
+
+
+def parse_sidecar(data: bytes, name: str) -> dict[str, Any]:
+    """The fields of the sidecar ``data`` of the document ``name``, checked: ``fetched_at`` in ISO form,
+    ``headers`` a dict of strings as the sidecar writes them; DocumentError naming the sidecar when it is
+    not UTF-8 JSON of the documented shape."""
     sidecar_name = name + SIDECAR_SUFFIX
     try:
-        data = json.loads(sidecar.read_text(encoding="utf-8"))
+        fields = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DocumentError(sidecar_name, f"unreadable sidecar: {exc}") from None
-    if not isinstance(data, dict):
+    if not isinstance(fields, dict):
         raise DocumentError(sidecar_name, "sidecar must be a JSON object")
-    unknown = set(data) - _SIDECAR_KEYS
+    unknown = set(fields) - _SIDECAR_KEYS
     if unknown:
         raise DocumentError(sidecar_name, f"unknown sidecar field(s): {', '.join(sorted(unknown))}")
-    if data.get("fetched_at") is not None:
+    if fields.get("fetched_at") is not None:
         try:
-            fetched = datetime.fromisoformat(str(data["fetched_at"]))
+            fetched = datetime.fromisoformat(str(fields["fetched_at"]))
         except ValueError:
             raise DocumentError(
-                sidecar_name, f"fetched_at is not an ISO 8601 time: {data['fetched_at']!r}"
+                sidecar_name, f"fetched_at is not an ISO 8601 time: {fields['fetched_at']!r}"
             ) from None
         if fetched.tzinfo is None:
             raise DocumentError(sidecar_name, "fetched_at needs a UTC offset, e.g. 2024-03-01T10:00:00+08:00")
-        data["fetched_at"] = fetched.isoformat()
-    headers = data.get("headers") or {}
+        fields["fetched_at"] = fetched.isoformat()
+    headers = fields.get("headers") or {}
     if not isinstance(headers, dict):
         raise DocumentError(sidecar_name, "headers must be a JSON object of strings")
-    if data.get("encoding"):
-        headers = {**headers, "Content-Type": f"text/html; charset={data['encoding']}"}
-    data["headers"] = {str(k): str(v) for k, v in headers.items()}
-    return data
+    fields["headers"] = {str(k): str(v) for k, v in headers.items()}
+    return fields
+
+
+def read_sidecar(path: Path, name: str) -> dict[str, Any]:
+    """The sidecar's fields for the document at ``path``, {} when it has none; DocumentError when it is
+    unreadable. ``headers`` are those the document is read with: an ``encoding`` field replaces the
+    Content-Type header (whatever the case of its name) by ``text/html; charset=ENCODING``."""
+    data = read_sidecar_bytes(path, name)
+    if data is None:
+        return {}
+    fields = parse_sidecar(data, name)
+    if fields.get("encoding"):
+        content_type = f"text/html; charset={fields['encoding']}"
+        fields["headers"] = with_header(fields["headers"], "Content-Type", content_type)
+    return fields
+
+
+def sidecar_to_archive(path: Path, name: str) -> tuple[bytes | None, dict[str, Any]]:
+    """For the WARC capture of a seed: its sidecar's bytes, archived verbatim (None without a sidecar),
+    and its fields as ``parse_sidecar`` reads them, with the headers the sidecar writes.
+
+    Never raises for a broken sidecar (the seeds spider reports its document as failed, and the crawl goes
+    on): its bytes are still archived when they can be read, and none of its fields is used ({}).
+    """
+    try:
+        data = read_sidecar_bytes(path, name)
+    except DocumentError:
+        return None, {}
+    if data is None:
+        return None, {}
+    try:
+        return data, parse_sidecar(data, name)
+    except DocumentError:
+        return data, {}

@@ -1,20 +1,28 @@
 """Article extraction for newsarchive: trafilatura plus rules for Chinese news pages.
 
-Public API (others code against it): :func:`extract_article`, :func:`try_extract`,
-:class:`ExtractedArticle`, :class:`NotAnArticle`, :func:`decode_html`,
-:func:`parse_datetime_text`, ``EXTRACTOR_NAME``, ``EXTRACTOR_VERSION``.
+Public API (others code against it): :func:`extract_page`, :class:`ExtractedArticle`,
+:class:`NotAnArticle`, :func:`decode_html`, :func:`parse_datetime_text`, ``EXTRACTOR_NAME``,
+``EXTRACTOR_VERSION``.
+
+``extractor`` orchestrates and holds no rule; each step's rules are in their own module:
+
+- page in: ``decode`` with ``charsets`` (bytes → text), ``parse`` (one tree), ``pagemeta`` (meta, JSON-LD)
+- body: ``body`` (trafilatura, precision or balanced), ``threads`` (forum and comment posts), ``feeds`` (the
+  next article appended below), ``chinese`` (Chinese body clean-up), ``furniture`` (page chrome lines)
+- fields: ``language``, ``story`` (headline, lines and credits per language) with ``titles``; ``people`` with
+  ``bylines`` (credit parsing); ``page_dates`` with ``dates`` (date text parsing); ``images``; ``summary``
+- shared: ``locate`` (tree look-ups by text), ``lists`` (``unique``); ``worker`` sets up an extraction process
 """
 
-from .core import (
+from .dates import parse_datetime_text
+from .decode import decode_html
+from .extractor import (
     EXTRACTOR_NAME,
     EXTRACTOR_VERSION,
     ExtractedArticle,
     NotAnArticle,
-    extract_article,
-    try_extract,
+    extract_page,
 )
-from .dates import parse_datetime_text
-from .decode import decode_html
 
 __all__ = [
     "EXTRACTOR_NAME",
@@ -22,7 +30,6 @@ __all__ = [
     "ExtractedArticle",
     "NotAnArticle",
     "decode_html",
-    "extract_article",
+    "extract_page",
     "parse_datetime_text",
-    "try_extract",
 ]

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Credits", "header_credits", "names_only", "parse_credits", "strip_byline"]
+from pipelines.text.cjk import HAN
+
+__all__ = ["Credits", "header_credits", "names_only", "parse_credits", "person_names", "strip_byline"]
 
 # Role words → role.  Sorted longest first so "责任编辑" wins over "编辑", "摄影记者" over "记者".
 _ROLES_BY_KIND = {
@@ -43,7 +45,7 @@ _CREDIT = re.compile(
 )
 # "张三 摄" / "张三/摄" / "张三 报道": a role verb after the name.
 _POSTFIX = re.compile(
-    r"(?P<names>[\u4e00-\u9fff·]{2,4}(?:[ 　、,，][\u4e00-\u9fff·]{2,4})*)"
+    rf"(?P<names>[{HAN}·]{{2,4}}(?:[ 　、,，][{HAN}·]{{2,4}})*)"
     r"\s*[/／]?\s*(?P<verb>摄影?|摄|报道|編譯|编译)$"
 )
 _SOURCE = re.compile(
@@ -51,7 +53,7 @@ _SOURCE = re.compile(
 )
 # A Chinese person name: 2–4 Han characters (5 for compound surnames) or a minority name
 # with a middle dot; grammatical particles never occur in names.
-_CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,5}$|^[\u4e00-\u9fff]{1,6}[·•・][\u4e00-\u9fff]{1,8}$")
+_CJK_NAME = re.compile(rf"^[{HAN}]{{2,5}}$|^[{HAN}]{{1,6}}[·•・][{HAN}]{{1,8}}$")
 _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z'’.\-]+(?: [A-Z][A-Za-z'’.\-]+){0,3}$")
 _NOT_IN_NAMES = set("的了是在说称这那们讯")
 _ORG_END = re.compile(r"(?:社|网|網|报|報|电视台|日报|晚报|中心|集团|公司|官方|微博|微信)$")
@@ -62,7 +64,7 @@ _NOT_NAMES = re.compile(
     + r"|责任|責任|来源|來源|作者|实习|實習|扫一扫|字号|分享|打印|收藏|评论|点击|阅读|浏览|关注|网|網"
 )
 # Why: "青岛报道" / "北京电" after the names is the dateline verb of the byline, not a person.
-_DATELINE_TOKEN = re.compile(r"^[\u4e00-\u9fff]{1,6}(?:报道|報道|电|電|讯|訊)$")
+_DATELINE_TOKEN = re.compile(rf"^[{HAN}]{{1,6}}(?:报道|報道|电|電|讯|訊)$")
 _NAME_SPLIT = re.compile(r"[ \u3000、，,;；]+")
 
 
@@ -84,8 +86,11 @@ class Credits:
         self.source_outlet = self.source_outlet or other.source_outlet
 
 
-def _names(segment: str) -> list[str] | None:
-    """Names in a credit segment, or None if it contains anything that is not a name."""
+def person_names(segment: str) -> list[str] | None:
+    """The person names in a credit segment ("王萌 朱青秦", "Zhang Yiran"), [] for an empty one, or None
+    when it holds anything that is not a name (a role word, an outlet, a sentence).
+
+    Also :mod:`.people`'s test of whether an author meta value names people."""
     segment = segment.strip(" \u3000:：/／|｜.。")
     if not segment:
         return []
@@ -105,9 +110,7 @@ def _names(segment: str) -> list[str] | None:
 
 
 # "新华社记者", "中青报·中青网记者", "本报特约评论员": an affiliation glued to the role word.
-_AFFILIATION = re.compile(
-    r"[\u4e00-\u9fff·]{1,12}?(?=(?:首席|特派|见习|实习|特约)?(?:记者|評論員|评论员|通讯员))"
-)
+_AFFILIATION = re.compile(rf"[{HAN}·]{{1,12}}?(?=(?:首席|特派|见习|实习|特约)?(?:记者|評論員|评论员|通讯员))")
 
 
 def parse_credits(text: str) -> Credits | None:
@@ -129,9 +132,9 @@ def parse_credits(text: str) -> Credits | None:
         post = _POSTFIX.search(names_text)
         if post and post["verb"].startswith("摄"):
             names_text = names_text[: post.start()] + post["names"]
-            for n in _names(post["names"]) or []:
+            for n in person_names(post["names"]) or []:
                 credits.add(n, "photographer")
-        names = _names(names_text)
+        names = person_names(names_text)
         if names is None:
             return None
         for n in names:
@@ -143,7 +146,7 @@ def parse_credits(text: str) -> Credits | None:
         post = _POSTFIX.search(rest.strip())
         if post and post.start() == 0 and len(rest.strip()) <= 20:
             role = "photographer" if post["verb"].startswith("摄") else "reporter"
-            for n in _names(post["names"]) or []:
+            for n in person_names(post["names"]) or []:
                 credits.add(n, role)
             return credits
     if _has_words(rest):
@@ -207,7 +210,7 @@ def strip_byline(paragraph: str) -> tuple[str, Credits | None]:
 
 def names_only(text: str, role: str) -> Credits | None:
     """Credits for a bare name list such as "刘艺、杨吉" (None if it is anything else)."""
-    names = _names(text)
+    names = person_names(text)
     if not names or any(len(n) < 2 for n in names):
         return None
     credits = Credits()
@@ -219,7 +222,7 @@ def names_only(text: str, role: str) -> Credits | None:
 # In the info line under a headline, credits sit between other facts; take a role word, an
 # optional colon, and only the name-shaped tokens that follow it.
 _HEADER_CREDIT = re.compile(
-    rf"(?P<role>{_ROLE_RE})\s*[:：]?\s*(?P<names>[\u4e00-\u9fff·]{{2,5}}(?:[ 、，,][\u4e00-\u9fff·]{{2,5}})*)"
+    rf"(?P<role>{_ROLE_RE})\s*[:：]?\s*(?P<names>[{HAN}·]{{2,5}}(?:[ 、，,][{HAN}·]{{2,5}})*)"
     rf"(?=\s|$|{_ROLE_RE}|{_SOURCE_WORDS}|[|｜\d])"
 )
 
@@ -234,7 +237,7 @@ _SURNAMES = set(
 )
 # Why: "来源：中国新闻网 王帆" — a lone name right after the outlet is the article's writer.
 _SOURCE_THEN_NAME = re.compile(
-    rf"(?:{_SOURCE_WORDS})\s*[:：]\s*\S{{2,30}}?(?:网|網|报|報|社|台|刊|号|號)\s+(?P<name>[\u4e00-\u9fff]{{2,3}})(?=\s|$|\d)"
+    rf"(?:{_SOURCE_WORDS})\s*[:：]\s*\S{{2,30}}?(?:网|網|报|報|社|台|刊|号|號)\s+(?P<name>[{HAN}]{{2,3}})(?=\s|$|\d)"
 )
 # Why: forum threads and blogs print the starter as "由 NAME 发布于 DATE", "NAME 于 DATE 发布" or
 # "NAME DATE 发布于"; that user is the author of the thread.
@@ -260,7 +263,7 @@ def header_credits(text: str) -> Credits:
     if src:
         credits.source_outlet = src["outlet"].strip()
     m = _SOURCE_THEN_NAME.search(text)
-    if m and m["name"][0] in _SURNAMES and _names(m["name"]):
+    if m and m["name"][0] in _SURNAMES and person_names(m["name"]):
         credits.add(m["name"], "author")
     for m in _POSTED_BY.finditer(text):
         name = m["a"] or m["b"] or m["c"]
@@ -268,7 +271,7 @@ def header_credits(text: str) -> Credits:
             credits.add(name, "author")
             break
     for m in _HEADER_CREDIT.finditer(text):
-        names = _names(m["names"])
+        names = person_names(m["names"])
         for name in names or []:
             credits.add(name, _ROLE_OF[m["role"]])
     return credits

@@ -11,15 +11,14 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from pipelines.text.cjk import HAN, HAN_CHAR, HANGUL_CHAR, KANA_CHAR
+
 from .bylines import Credits, names_only, parse_credits, strip_byline
 from .dates import find_date_in_text
 from .furniture import RELATED_HEADING, TAG_LINE, is_furniture, strip_image_urls
 
 __all__ = ["CleanBody", "clean_chinese_body", "is_chinese_text"]
 
-_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_HANGUL = re.compile(r"[\uac00-\ud7af]")
 _LETTER = re.compile(r"[^\W\d_]")
 _ORIGINAL_TITLE = re.compile(r"^\s*[【\[(（]?\s*原标题|^\s*[【\[(（]?\s*原題|^\s*[【\[(（]?\s*原標題")
 _ORIGINAL_TITLE_VALUE = re.compile(r"原(?:标题|標題|題)\s*[:：]?\s*(?P<title>.+?)\s*[】\])）]?\s*$")
@@ -36,11 +35,11 @@ _TOP_LINES = 4
 def is_chinese_text(text: str, *, min_han: int = 10) -> bool:
     """Han characters dominate the letters and there is (nearly) no kana or hangul."""
     sample = text[:4000]
-    han = len(_HAN.findall(sample))
+    han = len(HAN_CHAR.findall(sample))
     if han < min_han:
         return False
     letters = len(_LETTER.findall(sample))
-    kana, hangul = len(_KANA.findall(sample)), len(_HANGUL.findall(sample))
+    kana, hangul = len(KANA_CHAR.findall(sample)), len(HANGUL_CHAR.findall(sample))
     return han >= 0.3 * letters and kana < 0.05 * han and hangul < 0.05 * han
 
 
@@ -164,7 +163,7 @@ def _drop_teasers(lines: list[str]) -> list[str]:
     return [line for line, k in zip(lines, keep, strict=True) if k]
 
 
-_CLOSING = re.compile(r"[(（](?P<names>[\u4e00-\u9fff·、 ]{2,20})[)）]\s*$")
+_CLOSING = re.compile(rf"[(（](?P<names>[{HAN}·、 ]{{2,20}})[)）]\s*$")
 
 
 def _closing_names(lines: list[str], result: CleanBody) -> None:

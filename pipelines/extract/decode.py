@@ -13,31 +13,11 @@ from collections.abc import Mapping
 
 from charset_normalizer import from_bytes
 
-__all__ = ["decode_html", "normalise_charset"]
+from pipelines.text.cjk import HAN_CORE
 
-# GB2312 and GBK are subsets of GB18030; decoding with the superset never loses characters
-# that real-world "gb2312" pages use anyway (they are nearly always GBK in practice).
-_ALIASES = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "x-gbk": "gb18030",
-    "cp936": "gb18030",
-    "ms936": "gb18030",
-    "windows-936": "gb18030",
-    "euc-cn": "gb18030",
-    "hz-gb-2312": "gb18030",
-    "gb_2312-80": "gb18030",
-    "csgb2312": "gb18030",
-    # WHATWG: latin-1 labels mean windows-1252 (0x80–0x9F are printable there).
-    "iso-8859-1": "cp1252",
-    "latin-1": "cp1252",
-    "latin1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "big5": "big5hkscs",
-    "utf8": "utf-8",
-    "unicode": "utf-8",
-}
+from .charsets import declared_charset, normalise_charset
+
+__all__ = ["decode_html", "normalise_charset"]
 
 _CJK_FAMILY = {
     "gb18030",
@@ -51,6 +31,9 @@ _CJK_FAMILY = {
     "iso2022_jp",
 }
 
+# What a right GB18030 reading of Chinese text is made of (see _mostly_han).
+_GB_EVIDENCE = re.compile(f"[{HAN_CORE}\u3000-\u303f\uff00-\uffef]")
+
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: its BOM starts the same way
@@ -59,36 +42,11 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:\-]+)", re.I)
 _META_CHARSET = re.compile(rb"<meta\b[^>]*?charset\s*=\s*[\"']?\s*([\w.:\-]+)", re.I)
 
 # A declared legacy charset is accepted despite a few undecodable bytes (truncated
 # characters in CMS output are common), but not when errors are frequent.
 _MAX_ERROR_RATIO = 1 / 2000
-
-
-def normalise_charset(label: str | None) -> str | None:
-    """Map a charset label to the Python codec we decode with (None if unknown)."""
-    if not label:
-        return None
-    label = label.strip().strip("\"'").lower()
-    label = _ALIASES.get(label, label)
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
-    return _ALIASES.get(name, name)
-
-
-def _header_charset(headers: Mapping[str, str] | None) -> str | None:
-    if not headers:
-        return None
-    for key, value in headers.items():
-        if key.lower() == "content-type" and value:
-            match = _HEADER_CHARSET.search(value)
-            if match:
-                return match.group(1)
-    return None
 
 
 def _meta_charset(body: bytes) -> str | None:
@@ -118,7 +76,7 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
 
     declared = [
         enc
-        for enc in (normalise_charset(_header_charset(headers)), normalise_charset(_meta_charset(body)))
+        for enc in (normalise_charset(declared_charset(headers)), normalise_charset(_meta_charset(body)))
         if enc
     ]
 
@@ -161,13 +119,10 @@ def decode_html(body: bytes, headers: Mapping[str, str] | None = None) -> tuple[
 
 
 def _mostly_han(text: str) -> bool:
-    """True when non-ASCII characters are overwhelmingly common Han ideographs."""
+    """True when non-ASCII characters are overwhelmingly Han ideographs of the core block (HAN_CORE, see
+    pipelines.text.cjk), CJK punctuation and fullwidth forms."""
     non_ascii = [ch for ch in text[:20000] if ord(ch) > 0x7F]
     if not non_ascii:
         return False
-    han = sum(
-        1
-        for ch in non_ascii
-        if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
-    )
+    han = len(_GB_EVIDENCE.findall("".join(non_ascii)))
     return han / len(non_ascii) > 0.9

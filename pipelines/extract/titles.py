@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pipelines.text.cjk import HAN_CHAR, is_han
+
 from .locate import SKIP_TEXT, text_owners
 from .pagemeta import ARTICLE_TYPES, has_type
 
@@ -73,7 +75,7 @@ def _kind(segment: str, site_names: set[str], separator: str = "", host_label: s
         return "site"
     if _CHANNEL_END.search(seg):
         return "channel"
-    if separator.strip() == "_" and len(seg) <= _SHORT_CHANNEL and re.fullmatch(r"[\u4e00-\u9fff]+", seg):
+    if separator.strip() == "_" and len(seg) <= _SHORT_CHANNEL and is_han(seg):
         return "channel"
     return None
 
@@ -339,7 +341,6 @@ def _strip_names(text: str, names: set[str]) -> str:
 
 
 _TITLE_CLASS = re.compile(r"title", re.I)
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def title_element_before_body(tree: Any, lines: list[str]) -> str | None:
@@ -363,6 +364,6 @@ def title_element_before_body(tree: Any, lines: list[str]) -> str | None:
         marks = f"{el.get('class') or ''} {el.get('id') or ''}"
         if _TITLE_CLASS.search(marks):
             text = " ".join(el.text_content().split())
-            if 6 <= len(text) <= 80 and _HAN.search(text):
+            if 6 <= len(text) <= 80 and HAN_CHAR.search(text):
                 found = text
     return None

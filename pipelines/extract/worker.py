@@ -1,7 +1,8 @@
 """Set-up of an extraction worker process (see crawler.item_pipelines.extract).
 
 Its own module, free of Scrapy: a spawned worker imports the module of its initializer, and importing
-Scrapy there would cost each worker ~0.15 s of CPU for nothing (extraction needs pipelines.documents.raw only).
+Scrapy there would cost each worker ~0.15 s of CPU for nothing (extraction needs pipelines.documents
+only).
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,12 +20,12 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from pipelines.archive.store import mark_dead_runs, now_iso
+from pipelines.archive import runs
 from pipelines.sources import Source, is_cron, parse_interval
 
 # A run counts as "the last run" when it got going; an interrupted or killed one is incomplete, so the
 # source is due again at once rather than a whole interval later.
-COUNTED_STATUSES = ("finished", "running")
+COUNTED_STATUSES = runs.COUNTED_STATUSES
 # cron from crontab starts us on the minute, but crawl_runs.started is written a second or two later: a
 # "*/30" crontab and a "30m" source would otherwise skip every other tick. So a source is due slightly early.
 EARLY_FRACTION = 0.1
@@ -158,13 +157,8 @@ def spread_offset(key: str, window: float) -> float:
 
 
 def last_started(db: sqlite_utils.Database, key: str) -> datetime | None:
-    placeholders = ", ".join("?" for _ in COUNTED_STATUSES)
-    row = db.execute(
-        "select max(started) from crawl_runs where kind = 'crawl' and source = ? "
-        f"and status in ({placeholders})",
-        [key, *COUNTED_STATUSES],
-    ).fetchone()
-    return parse_time(row[0]) if row and row[0] else None
+    started = runs.last_started(db, key)
+    return parse_time(started) if started else None
 
 
 @dataclass(frozen=True)
@@ -186,18 +180,6 @@ def due_sources(
         if due <= now + early_tolerance(source, now):
             result.append(Due(key, due, last))
     return sorted(result, key=lambda d: (d.due_at, d.key))
-
-
-def running_here(db: sqlite_utils.Database, key: str) -> bool:
-    """A crawl of ``key`` is running on this host already (e.g. a manual ``newsarchive crawl``).
-
-    Runs of dead processes are marked 'killed' first, so a crash never blocks a source."""
-    mark_dead_runs(db)
-    row = db.execute(
-        "select 1 from crawl_runs where kind = 'crawl' and source = ? and status = 'running' and host = ?",
-        [key, socket.gethostname()],
-    ).fetchone()
-    return row is not None
 
 
 def lock_dir(db_path: str | Path) -> Path:
@@ -245,45 +227,3 @@ class SourceLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
-
-
-def record_exit(
-    db: sqlite_utils.Database, key: str, pid: int, started: str, code: int, *, stopped: bool = False
-) -> None:
-    """After a crawl process exits, make its crawl_runs row tell the truth.
-
-    - ``stopped`` (we sent it SIGTERM) but its row still says 'running': a signal during Scrapy's start-up
-      can end the process before the run is closed; the run was interrupted, not killed.
-    - it died mid-run: mark_dead_runs says 'killed'.
-    - it exited before opening a run at all (bad option, crash at start-up): add a 'killed' run saying so,
-      so that health counts the failure instead of showing a source that silently never runs.
-    """
-    host = socket.gethostname()
-    now = now_iso()
-    if stopped:
-        with db.conn:
-            db.execute(
-                "update crawl_runs set status = 'interrupted', finished = coalesce(finished, ?), "
-                "finish_reason = coalesce(finish_reason, 'stopped by the scheduler') "
-                "where pid = ? and host = ? and status = 'running'",
-                [now, pid, host],
-            )
-    mark_dead_runs(db)
-    row = db.execute(
-        "select 1 from crawl_runs where pid = ? and host = ? and started >= ?", [pid, host, started]
-    ).fetchone()
-    if row is None and not stopped:
-        with db.conn:
-            db.table("crawl_runs").insert(
-                {
-                    "kind": "crawl",
-                    "spider": "news",
-                    "source": key,
-                    "started": started,
-                    "finished": now,
-                    "status": "killed",
-                    "finish_reason": f"the crawl process exited with status {code} before its run began",
-                    "pid": pid,
-                    "host": host,
-                }
-            )

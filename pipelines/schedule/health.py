@@ -1,8 +1,9 @@
 """Source health from the ``source_health`` view, and the flags that make ``newsarchive status`` fail.
 
-The view (pipelines.archive.schema) holds the numbers and flags computed with the default thresholds, for Datasette;
-this module recomputes the flags with thresholds the user chose, and adds "overdue" (the scheduler seems to
-have stopped), which needs the schedules of the sources file.
+The view (pipelines.archive.schema) holds the numbers and flags computed with the default thresholds, for
+Datasette; this module evaluates the same flag expressions (schema.HEALTH_FLAGS) with thresholds the user
+chose, and adds "overdue" (the scheduler seems to have stopped), which needs the schedules of the sources
+file.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from pipelines.archive.schema import DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW
+from pipelines.archive.schema import DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW, health_flags
 from pipelines.schedule.due import interval_seconds, next_due, parse_time
 from pipelines.sources import Source
 
@@ -27,13 +28,9 @@ class Thresholds:
 
 
 def flags(row: dict[str, Any], thresholds: Thresholds = Thresholds()) -> list[str]:
-    """Why a source needs attention (empty when it is fine). Mirrors the view's ``flags`` column."""
-    found = []
-    if row["consecutive_failures"] >= thresholds.max_failures:
-        found.append(f"{row['consecutive_failures']} failed crawls in a row")
-    if row["new_1d"] == 0 and row["new_prev_7d"] >= thresholds.usual_weekly_new:
-        found.append(f"no new article in the last day ({row['new_prev_7d']} in the week before)")
-    return found
+    """Why a source needs attention (empty when it is fine): the view's ``flags`` column as a list, under
+    these thresholds (the same SQL expressions, pipelines.archive.schema.HEALTH_FLAGS)."""
+    return health_flags(row, thresholds.max_failures, thresholds.usual_weekly_new)
 
 
 def overdue(row: dict[str, Any], source: Source, now: datetime) -> str | None:

@@ -30,6 +30,7 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor as JobThreadPool
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from pipelines.archive.runs import record_exit, running_here
 from pipelines.archive.schema import open_archive
 from pipelines.schedule.due import (
     SourceLock,
@@ -39,8 +40,6 @@ from pipelines.schedule.due import (
     lock_dir,
     make_trigger,
     next_due,
-    record_exit,
-    running_here,
     spread_offset,
 )
 from pipelines.sources import Source

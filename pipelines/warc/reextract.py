@@ -3,8 +3,9 @@
 Each article's capture is read back from its WARC record; the document is rebuilt exactly as the crawl built
 it (payload decoded per Content-Encoding as Scrapy's HttpCompressionMiddleware does, headers as the spider
 saw them, the spider's own description from ``captures.document``), and handed to
-``pipelines.documents.raw.document_to_record``, the very function the crawl uses. A re-extraction updates an
-article in place, without a new version: the page did not change, only what was read from it did.
+``pipelines.documents.record_from_document``, the very function the crawl uses. The result is saved through
+``pipelines.saving.ArticleSaver`` like a crawled record, but in place, without a new version (the page did not
+change, only what was read from it did); a changed article is re-indexed and re-clustered.
 """
 
 from __future__ import annotations
@@ -23,14 +24,17 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from sqlite_utils.db import NotFoundError
 
-from pipelines.archive.store import add_keys, finish_run, index_article, save_error, start_run
-from pipelines.documents.raw import RawDocument, document_to_record
+from pipelines.archive.lookup import Selection, capture_row, select_articles
+from pipelines.archive.runs import finish_run, save_error, start_run
+from pipelines.archive.store import stored_form
+from pipelines.documents.raw import RawDocument, record_from_document
 from pipelines.documents.records import CONTENT_FIELDS, PROVENANCE_FIELDS
 from pipelines.errors import DocumentError
 from pipelines.extract import EXTRACTOR_NAME, EXTRACTOR_VERSION
-from pipelines.warc.files import StoredRecord, WarcReadError, read_record
+from pipelines.headers import header_key
+from pipelines.saving import ArticleSaver
+from pipelines.warc.reader import StoredRecord, WarcReadError, read_record
 
 COMPARED = CONTENT_FIELDS  # a change in any of these is a change of the article (pipelines.documents.records)
 UPDATED = (*CONTENT_FIELDS, "content_hash", "char_count", "word_count", *PROVENANCE_FIELDS)
@@ -64,7 +68,7 @@ class Summary:
 def decode_content(body: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
     """Undo Content-Encoding as Scrapy's HttpCompressionMiddleware does, headers included: it decodes from
     the last encoding back to the first it supports, keeps the rest lower-cased, or drops the header."""
-    key = next((k for k in headers if k.lower() == "content-encoding"), None)
+    key = header_key(headers, "content-encoding")
     if key is None:
         return body, headers
     to_keep = [e.strip().lower() for e in headers[key].split(",")]
@@ -141,10 +145,10 @@ def joined_headers(pairs: list[tuple[str, str]]) -> dict[str, str]:
 
 
 def _capture(db: sqlite_utils.Database, capture_id: int) -> dict[str, Any]:
-    try:
-        return dict(db.table("captures").get(capture_id))
-    except NotFoundError:
-        raise WarcReadError(f"capture {capture_id} is not in the database") from None
+    row = capture_row(db, capture_id)
+    if row is None:
+        raise WarcReadError(f"capture {capture_id} is not in the database")
+    return row
 
 
 def _read(folder: Path, capture: dict[str, Any]) -> StoredRecord:
@@ -186,42 +190,17 @@ def load_document(
 # -- extracting and comparing ------------------------------------------------------------------------------
 
 
-def _extract(doc: RawDocument) -> tuple[dict[str, Any] | None, str | None]:
+def _record_or_reason(doc: RawDocument) -> tuple[dict[str, Any] | None, str | None]:
     try:
-        return document_to_record(doc), None
+        return record_from_document(doc), None
     except DocumentError as exc:
         return None, exc.reason
     except Exception as exc:  # one bad page must not end a re-extraction of the whole archive
         return None, f"extraction failed: {type(exc).__name__}: {exc}"
 
 
-def stored_form(value: Any) -> Any:
-    """A record value as storage writes it (lists and dicts as JSON, pipelines.archive.store)."""
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
-
-
 def compare(article: dict[str, Any], record: dict[str, Any]) -> list[str]:
     return [f for f in COMPARED if stored_form(record.get(f)) != article.get(f)]
-
-
-def select_articles(
-    db: sqlite_utils.Database, *, source: str | None = None, since: str | None = None
-) -> list[dict[str, Any]]:
-    where, params = ["1 = 1"], []
-    if source:
-        where.append("a.source = ?")
-        params.append(source)
-    if since:
-        where.append("julianday(c.fetched_at) >= julianday(?)")
-        params.append(since)
-    columns = ", ".join(f"a.[{c}]" for c in dict.fromkeys(("id", "capture_id", "source", *UPDATED)))
-    cursor = db.execute(
-        f"select {columns}, c.warc_file from articles a left join captures c on c.id = a.capture_id "
-        f"where {' and '.join(where)} order by a.id",
-        params,
-    )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _batches(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -249,15 +228,20 @@ def reextract(
     fields changed, and stamp every processed row with the extractor's name and version."""
     started = time.perf_counter()
     summary = Summary()
-    articles = select_articles(db, source=source, since=since)
+    articles = select_articles(
+        db, Selection(source=source, since=since), ("id", "capture_id", "source", *UPDATED)
+    )
     summary.selected = len(articles)
     if not dry_run:
         args = {"source": source, "since": since, "extractor": f"{EXTRACTOR_NAME} {EXTRACTOR_VERSION}"}
         summary.run_id = start_run(db, kind="reextract", spider="reextract", source=source, args=args)
+    saver = ArticleSaver(db)
+    if not dry_run:
+        saver.open()
     executor = _executor(os.cpu_count() or 1 if workers is None else workers)
     try:
         for batch in _batches(articles, BATCH):
-            _reextract_batch(db, folder, batch, summary, executor, dry_run)
+            _reextract_batch(saver, folder, batch, summary, executor, dry_run)
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
@@ -280,13 +264,14 @@ def reextract(
 
 
 def _reextract_batch(
-    db: sqlite_utils.Database,
+    saver: ArticleSaver,
     folder: Path,
     batch: list[dict[str, Any]],
     summary: Summary,
     executor: Executor | None,
     dry_run: bool,
 ) -> None:
+    db = saver.db
     docs: list[tuple[dict[str, Any], RawDocument]] = []
     for article in batch:
         if article["capture_id"] is None or article["warc_file"] is None:
@@ -297,7 +282,7 @@ def _reextract_batch(
         except (WarcReadError, ValueError) as exc:  # a missing or damaged file: report, carry on
             _fail(summary, article["id"], str(exc))
     extract = executor.map if executor is not None else map
-    results = list(extract(_extract, [doc for _, doc in docs]))
+    results = list(extract(_record_or_reason, [doc for _, doc in docs]))
     with db.conn:
         for (article, _), (record, error) in zip(docs, results, strict=True):
             if record is None:
@@ -317,18 +302,9 @@ def _reextract_batch(
             else:
                 summary.unchanged += 1
             if not dry_run:
-                _update(db, article, record, changed)
-
-
-def _update(
-    db: sqlite_utils.Database, article: dict[str, Any], record: dict[str, Any], changed: list[str]
-) -> None:
-    values = {f: stored_form(record.get(f)) for f in (UPDATED if changed else PROVENANCE_FIELDS)}
-    db.table("articles").update(article["id"], values)
-    if changed:
-        add_keys(db, article["id"], record.get("keys") or [], kind="alias")
-    if {"title", "text"} & set(changed):
-        index_article(db, article["id"], values.get("title"), values.get("text"))
+                values = {f: stored_form(record.get(f)) for f in (UPDATED if changed else PROVENANCE_FIELDS)}
+                saver.save_reextraction(article["id"], values, record.get("keys") or [], changed)
+        saver.flush()  # the changed articles re-clustered, in this batch's transaction
 
 
 def _fail(summary: Summary, article_id: int, reason: str) -> None:

@@ -1,5 +1,6 @@
-"""Chinese-aware search in Datasette: ``escape_fts`` becomes ``pipelines.archive.search_text.match_query``, and the
-table search of ``articles`` is ``publish.search`` (same results, a query plan that suits frequent words).
+"""Chinese-aware search in Datasette: ``escape_fts`` becomes ``pipelines.archive.search_text.match_query``,
+and the table search of ``articles`` is ``publish.search`` (same results, a query plan that suits frequent
+words).
 
 Datasette's table search runs ``... match escape_fts(:search)``; its own ``escape_fts`` quotes whole words,
 which finds nothing inside the bigram-rewritten index. ``trylast`` makes this hook run after Datasette's

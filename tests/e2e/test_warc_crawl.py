@@ -13,9 +13,10 @@ import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
 from bench.warc import crawl
-from pipelines.warc.files import SERVER_NOT_MODIFIED, read_record
+from pipelines.warc.reader import read_record
+from pipelines.warc.records import SERVER_NOT_MODIFIED
 from tests.support.local_site import OLD_PATH, LocalNewsSite, serve_site, sources_toml
-from tests.unit.test_warc_files import warcio_check
+from tests.support.warc import warcio_check
 
 
 @pytest.fixture(scope="module")

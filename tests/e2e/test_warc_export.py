@@ -11,8 +11,7 @@ import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
 from bench.warc import newsarchive
-from tests.e2e.test_warc_seeds import ingest_shipped_seeds
-from tests.unit.test_warc_files import warcio_check
+from tests.support.warc import ingest_shipped_seeds, warcio_check
 
 
 def exported(folder: Path) -> list[tuple[str, str]]:

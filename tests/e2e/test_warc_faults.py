@@ -14,9 +14,10 @@ import pytest
 import sqlite_utils
 
 from bench.warc import FAST, REPO, newsarchive
-from pipelines.warc.files import check_tail, read_record
+from pipelines.warc.reader import read_record
+from pipelines.warc.repair import check_tail
 from tests.support.local_site import LocalNewsSite, serve_site, sources_toml
-from tests.unit.test_warc_files import warcio_check
+from tests.support.warc import warcio_check
 
 
 def wait_for_articles(db_path: Path, count: int, timeout: float = 60) -> None:

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
 from bench.warc import newsarchive
-from pipelines.warc.files import read_record
-from tests.unit.test_warc_files import warcio_check
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def ingest_shipped_seeds(workdir: Path) -> None:
-    shutil.copytree(REPO / "seeds", workdir / "seeds")
-    result = newsarchive(workdir, "ingest", "seeds", "--db", "a.db", "--workers", "0")
-    assert " 0 failed" in result.stdout, result.stdout + result.stderr
+from pipelines.warc.reader import read_record
+from tests.support.warc import ingest_shipped_seeds, warcio_check
 
 
 def test_seed_files_become_resource_records_with_their_sidecars(tmp_path: Path) -> None:

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import sqlite_utils
 
+from pipelines.archive.runs import finish_run, save_error, start_run
 from pipelines.archive.schema import ensure_db_shape
-from pipelines.archive.store import finish_run, save_article, save_capture, save_error, start_run
+from pipelines.archive.store import save_article, save_capture
 from pipelines.documents.records import build_record
 
 XSS_SCRIPT = '<script>alert("xss")</script>'

@@ -8,11 +8,12 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from crawler.item_pipelines.cluster import ClusterPipeline
 from crawler.item_pipelines.store import StorePipeline
 from crawler.items import ArticleItem
-from pipelines.archive.store import find_article_by_keys, save_article
+from pipelines.archive.lookup import find_article_by_keys
+from pipelines.archive.schema import open_archive
 from pipelines.documents.raw import RawDocument
+from pipelines.saving import ArticleSaver
 
 TEXT = "\n".join(
     [
@@ -35,32 +36,35 @@ def pipelines(tmp_path):
     crawler = get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db")})
     crawler.spider = SimpleNamespace(source=SimpleNamespace(host_aliases={"m.example.cn": "www.example.cn"}))
     crawler.stats.open_spider()
-    store, cluster = StorePipeline.from_crawler(crawler), ClusterPipeline.from_crawler(crawler)
+    store = StorePipeline.from_crawler(crawler)
     store.open_spider()
-    cluster.open_spider()
-    yield crawler, store, cluster
+    yield crawler, store
     store.close_spider()
-    cluster.close_spider()
 
 
 async def stored(pipelines, item: ArticleItem) -> ArticleItem:
-    """The item through StorePipeline (exact copies are dropped there) and then ClusterPipeline."""
-    _, store, cluster = pipelines
-    return cluster.process_item(await store.process_item(item))
+    """The item through StorePipeline (exact copies are dropped there, the others stored and clustered)."""
+    return await pipelines[1].process_item(item)
+
+
+def on_writer(store: StorePipeline, sql: str, *args):
+    """A query on the pipeline's own connection, which lives on its writer thread."""
+    return store.thread.call(lambda: store.db.execute(sql, list(args)).fetchone())
 
 
 async def test_exact_copy_is_dropped_and_its_url_remembered(pipelines, make_record) -> None:
-    crawler, _, cluster = pipelines
+    crawler, store = pipelines
     first = await stored(pipelines, item_for(make_record(TEXT, url="https://www.example.cn/1.html")))
     copy = make_record(TEXT, url="https://other.example.org/repost.html")
     with pytest.raises(DropItem, match="exact duplicate"):
         await stored(pipelines, item_for(copy))
     assert crawler.stats.get_value("archive/duplicates") == 1
-    assert find_article_by_keys(cluster.db, ["https://other.example.org/repost.html"]) == first.article_id
+    found = store.thread.call(find_article_by_keys, store.db, ["https://other.example.org/repost.html"])
+    assert found == first.article_id
 
 
 async def test_near_duplicate_is_kept_and_clustered(pipelines, make_record) -> None:
-    crawler, _, cluster = pipelines
+    crawler, store = pipelines
     first = await stored(pipelines, item_for(make_record(TEXT, url="https://www.example.cn/1.html")))
     repost = make_record(
         "原标题：市南区部署海洋经济工作\n" + TEXT.replace("，", ",") + "\n来源：青岛日报",
@@ -68,8 +72,10 @@ async def test_near_duplicate_is_kept_and_clustered(pipelines, make_record) -> N
     )
     second = await stored(pipelines, item_for(repost))
     assert second.article_id != first.article_id
-    cluster.flush()  # new articles are clustered in batches
-    assert cluster.db["articles"].get(second.article_id)["cluster_id"] == first.article_id
+    assert on_writer(store, "select cluster_id from articles where id = ?", second.article_id) == (None,)
+    store.close_spider()  # new articles are clustered in batches, and the last batch on closing
+    db = open_archive(str(crawler.settings["ARCHIVE_DB"]))
+    assert db["articles"].get(second.article_id)["cluster_id"] == first.article_id
     assert crawler.stats.get_value("archive/near_duplicates") == 1
 
 
@@ -80,49 +86,49 @@ async def test_mobile_url_of_a_source_is_its_desktop_article(pipelines, make_rec
 
 
 def test_new_articles_are_clustered_in_batches_and_caught_up_after_a_crash(tmp_path, make_record) -> None:
-    crawler = get_crawler(settings_dict={"ARCHIVE_DB": str(tmp_path / "a.db")})
-    crawler.spider = SimpleNamespace(source=None)
-    crawler.stats.open_spider()
-    cluster = ClusterPipeline(crawler, str(tmp_path / "a.db"), batch=3)
-    cluster.open_spider()
+    db = open_archive(str(tmp_path / "a.db"))
+    saver = ArticleSaver(db, batch=3)
+    saver.open()
     texts = [
         TEXT,
-        TEXT.replace("，", ","),
         TEXT + "\n（完）",
         TEXT.replace("会议", "大会"),
         TEXT + "\n编辑：李",
+        TEXT + "\n来源：青岛日报",
     ]
-    items = []
-    commits: list[str] = []
+    ids = []
+    matched = 0
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
     for n, text in enumerate(texts):
-        item = item_for(make_record(text, url=f"https://s{n}.example.cn/1.html"))
-        result = save_article(cluster.db, item.record)
-        item.article_id, item.outcome = result.article_id, result.outcome
-        cluster.db.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
-        items.append(cluster.process_item(item))
-        cluster.db.conn.set_trace_callback(None)
-    assert len(commits) == 1  # the first three in one transaction, the last two waiting
-    ids = [item.article_id for item in items]
-    clustered = {i: cluster.db["articles"].get(i)["cluster_id"] for i in ids}
+        saved = saver.save(make_record(text, url=f"https://s{n}.example.cn/1.html"))
+        assert saved.outcome == "new"
+        ids.append(saved.article_id)
+        matched += saved.near_duplicates
+    db.conn.set_trace_callback(None)
+    transactions = "\n".join(statements).split("COMMIT")
+    assert sum("story_clusters" in t for t in transactions) == 1  # the first three in one transaction
+    clustered = {i: db["articles"].get(i)["cluster_id"] for i in ids}
     assert [clustered[i] is not None for i in ids] == [True, True, True, False, False]
-    assert crawler.stats.get_value("archive/near_duplicates") == 2
-    cluster.db.close()  # the process dies: the waiting batch is never clustered
+    assert matched == 2
+    db.close()  # the process dies: the waiting batch is never clustered
 
-    reopened = ClusterPipeline(crawler, str(tmp_path / "a.db"), batch=3)
-    reopened.open_spider()  # ensure_clusters catches up
-    after = {i: reopened.db["articles"].get(i)["cluster_id"] for i in ids}
+    reopened = open_archive(str(tmp_path / "a.db"))
+    assert ArticleSaver(reopened, batch=3).open() == 2  # ensure_clusters catches up
+    after = {i: reopened["articles"].get(i)["cluster_id"] for i in ids}
     assert set(after.values()) == {ids[0]}
-    assert reopened.db.execute("select count(*) from dedup_lsh").fetchone()[0] == 5 * 42
-    reopened.close_spider()
+    assert reopened.execute("select count(*) from dedup_lsh").fetchone()[0] == 5 * 42
+    reopened.close()
 
 
 async def test_a_changed_article_is_clustered_at_once(pipelines, make_record) -> None:
-    cluster = pipelines[2]
+    store = pipelines[1]
     first = await stored(pipelines, item_for(make_record(TEXT, url="https://www.example.cn/1.html")))
-    assert cluster.db["articles"].get(first.article_id)["cluster_id"] is None  # waiting for its batch
+    cluster_of = "select cluster_id from articles where id = ?"
+    assert on_writer(store, cluster_of, first.article_id) == (None,)  # waiting for its batch
     changed = await stored(
         pipelines, item_for(make_record(TEXT + "\n（完）", url="https://www.example.cn/1.html"))
     )
     assert changed.outcome == "updated"
-    assert cluster.db["articles"].get(first.article_id)["cluster_id"] == first.article_id
-    assert cluster.pending == []
+    assert on_writer(store, cluster_of, first.article_id) == (first.article_id,)
+    assert store.saver.pending == []

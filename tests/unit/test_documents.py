@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.documents.raw import RawDocument, check_not_junk, document_to_record, sniff_kind
+from pipelines.documents import RawDocument, record_from_document
+from pipelines.documents.raw import check_not_junk, sniff_kind
 from pipelines.errors import DocumentError
 
 FRONT = """---
@@ -31,7 +32,7 @@ def doc(body: bytes, name: str = "seeds/x.txt", **kw) -> RawDocument:
 
 
 def test_front_matter_document_becomes_a_record() -> None:
-    record = document_to_record(doc(FRONT.encode("utf-8")))
+    record = record_from_document(doc(FRONT.encode("utf-8")))
     assert record["title"] == "胶州湾大桥迎来通车十三周年"
     assert record["section"] == "青岛频道"
     assert record["published"] == "2024-06-30T10:00:00+08:00"
@@ -44,13 +45,15 @@ def test_front_matter_document_becomes_a_record() -> None:
 
 
 def test_gbk_page_without_any_declaration_decodes() -> None:
-    record = document_to_record(doc(GBK_PAGE.encode("gbk"), "seeds/p.html"))
+    record = record_from_document(doc(GBK_PAGE.encode("gbk"), "seeds/p.html"))
     assert record["title"] == "黄岛区举办海洋科技成果展"
     assert "海洋科技成果展" in record["text"] and "\ufffd" not in record["text"]
 
 
 def test_sidecar_headers_declare_a_front_matter_documents_charset() -> None:
-    record = document_to_record(doc(FRONT.encode("gbk"), headers={"Content-Type": "text/plain; charset=gbk"}))
+    record = record_from_document(
+        doc(FRONT.encode("gbk"), headers={"Content-Type": "text/plain; charset=gbk"})
+    )
     assert record["title"] == "胶州湾大桥迎来通车十三周年"
 
 
@@ -67,7 +70,7 @@ def test_sidecar_headers_declare_a_front_matter_documents_charset() -> None:
 )
 def test_bad_input_fails_with_a_reason_naming_the_file(body: bytes, reason: str) -> None:
     with pytest.raises(DocumentError) as caught:
-        document_to_record(doc(body, "seeds/bad.txt"))
+        record_from_document(doc(body, "seeds/bad.txt"))
     assert caught.value.input == "seeds/bad.txt"
     assert reason in caught.value.reason
 

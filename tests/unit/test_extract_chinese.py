@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipelines.extract import EXTRACTOR_NAME, EXTRACTOR_VERSION, NotAnArticle, extract_article, try_extract
+from pipelines.extract import EXTRACTOR_NAME, EXTRACTOR_VERSION, NotAnArticle, extract_page
 
 PAGES = Path(__file__).resolve().parents[1] / "support" / "fixtures" / "pages"
 
@@ -17,7 +16,7 @@ PAGES = Path(__file__).resolve().parents[1] / "support" / "fixtures" / "pages"
 @pytest.fixture(scope="module")
 def article():  # type: ignore[no-untyped-def]
     body = (PAGES / "zh_city_news.html").read_bytes()
-    result = extract_article(body, "https://news.example.cn/city/2023/0618/a1.html")
+    result = extract_page(body, "https://news.example.cn/city/2023/0618/a1.html")
     assert result is not None
     return result
 
@@ -70,9 +69,9 @@ def test_date_near_headline_in_china_time(article) -> None:  # type: ignore[no-u
 
 def test_source_timezone_overrides_default() -> None:
     body = (PAGES / "zh_city_news.html").read_bytes()
-    result = extract_article(body, timezone="Asia/Taipei")
+    result = extract_page(body, timezone="Asia/Taipei")
     assert result is not None and result.published == "2023-06-18T09:30:00+08:00"
-    result = extract_article(body, timezone="Europe/London")
+    result = extract_page(body, timezone="Europe/London")
     assert result is not None and result.published == "2023-06-18T09:30:00+01:00"
 
 
@@ -92,7 +91,7 @@ def test_gbk_page_without_header_has_no_mojibake() -> None:
         .read_text(encoding="utf-8")
         .replace('charset="utf-8"', 'charset="gb2312"')
     )
-    result = extract_article(html.encode("gb18030"))
+    result = extract_page(html.encode("gb18030"))
     assert result is not None and result.encoding == "gb18030"
     assert result.title == "滨海新城推出三项便民举措 老街区改造全面提速"
     assert "\ufffd" not in result.text
@@ -112,7 +111,7 @@ starting with drainage pipes and lifts for elderly residents.</p>
 
 
 def test_chinese_rules_do_not_fire_on_english() -> None:
-    result = extract_article(ENGLISH, "https://citynews.example.com/a/1")
+    result = extract_page(ENGLISH, "https://citynews.example.com/a/1")
     assert result is not None
     assert result.language == "en"
     assert result.title == "Harbour district speeds up street renewal"
@@ -122,16 +121,17 @@ def test_chinese_rules_do_not_fire_on_english() -> None:
     assert result.published == "2023-06-18T09:30:00+00:00"
 
 
-def test_not_an_article(caplog: pytest.LogCaptureFixture) -> None:
+def test_not_an_article() -> None:
     empty = b"<html><head><title>x</title></head><body><div></div></body></html>"
     with pytest.raises(NotAnArticle) as info:
-        try_extract(empty)
+        extract_page(empty)
     assert info.value.reason and "\n" not in info.value.reason
-    with caplog.at_level(logging.INFO, logger="pipelines.extract.core"):
-        assert extract_article(empty, "https://x.example/") is None
-    assert "not an article" in caplog.text
+    # The one extraction entry point raises for a page without an article; it neither logs nor returns None.
+    with pytest.raises(NotAnArticle) as with_url:
+        extract_page(empty, "https://x.example/")
+    assert with_url.value.reason == info.value.reason == "no body text found"
     with pytest.raises(NotAnArticle):
-        try_extract(b"")
+        extract_page(b"")
 
 
 def test_closing_names_and_split_keyword_line() -> None:
@@ -141,7 +141,7 @@ def test_closing_names_and_split_keyword_line() -> None:
 <p>据主办方介绍，本届灯光节将持续到十月底，期间每周末还将举办沉浸式演出和非遗市集。（郭旭）</p>
 <p>关键字：</p><p>灯光节</p><p>古镇</p>
 </article></body></html>""".encode()
-    result = extract_article(body, "https://travel.example.cn/a/1.html")
+    result = extract_page(body, "https://travel.example.cn/a/1.html")
     assert result is not None
     assert result.authors == ["郭旭"]
     assert result.text.endswith("期间每周末还将举办沉浸式演出和非遗市集。")
@@ -158,12 +158,12 @@ RELATIVE = """<html lang="zh-CN"><head><meta charset="utf-8"><title>夜市人气
 
 def test_relative_date_needs_fetched_at() -> None:
     fetched = datetime(2024, 7, 1, 21, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    result = extract_article(RELATIVE, fetched_at=fetched)
+    result = extract_page(RELATIVE, fetched_at=fetched)
     assert result is not None and result.published == "2024-07-01T18:00:00+08:00"
     assert result.source_outlet == "示例晚报"
-    naive = extract_article(RELATIVE, fetched_at=datetime(2024, 7, 1, 21, 0))  # naive = source zone
+    naive = extract_page(RELATIVE, fetched_at=datetime(2024, 7, 1, 21, 0))  # naive = source zone
     assert naive is not None and naive.published == "2024-07-01T18:00:00+08:00"
-    undated = extract_article(RELATIVE)
+    undated = extract_page(RELATIVE)
     assert undated is not None and undated.published is None
 
 

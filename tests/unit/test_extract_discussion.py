@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.extract import extract_article
+from pipelines.extract import extract_page
 
 PAGES = Path(__file__).resolve().parents[1] / "support" / "fixtures" / "pages"
 
 
 def test_long_opening_post_and_many_replies_are_all_kept() -> None:
-    article = extract_article((PAGES / "zh_topic_discussion.html").read_bytes(), "https://bbs.example.cn/t/7")
+    article = extract_page((PAGES / "zh_topic_discussion.html").read_bytes(), "https://bbs.example.cn/t/7")
     assert article is not None
     text = article.text
     opening, first_reply, last_reply = (
@@ -25,9 +25,7 @@ def test_long_opening_post_and_many_replies_are_all_kept() -> None:
 
 
 def test_news_story_with_a_few_comments_still_keeps_the_story_only() -> None:
-    article = extract_article(
-        (PAGES / "zh_news_with_comments.html").read_bytes(), "https://news.example.cn/a/1"
-    )
+    article = extract_page((PAGES / "zh_news_with_comments.html").read_bytes(), "https://news.example.cn/a/1")
     assert article is not None
     assert "城东公交枢纽正式启用" in article.text and "终于等到了" not in article.text
 
@@ -35,7 +33,7 @@ def test_news_story_with_a_few_comments_still_keeps_the_story_only() -> None:
 def test_question_whose_asker_replies_keeps_question_and_answers() -> None:
     # Two short answers under a long question: only the asker's badge on a reply ("[作者]") tells
     # this from a news story with two comments.
-    article = extract_article(
+    article = extract_page(
         (PAGES / "zh_question_with_asker_reply.html").read_bytes(), "https://dev.example.cn/faq/12"
     )
     assert article is not None
@@ -57,6 +55,6 @@ def test_a_page_declaring_a_news_article_keeps_its_story_apart_from_many_comment
     page = (PAGES / "zh_topic_discussion.html").read_bytes()
     declared = page.replace(b"<head>", b'<head><meta property="og:type" content="article">', 1)
     assert declared != page
-    article = extract_article(declared, "https://news.example.cn/a/7")
+    article = extract_page(declared, "https://news.example.cn/a/7")
     assert article is not None
     assert "我家住在老城区的一个小区" in article.text and "错时停车位" not in article.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.extract import extract_article
+from pipelines.extract import extract_page
 from pipelines.extract.titles import article_headline, choose_headline, meta_titles
 
 
@@ -92,7 +92,7 @@ def test_whole_page_prefers_the_article_headline() -> None:
     <p>The council approved the harbour plan at two in the morning after eleven hours of debate.</p>
     <p>Work on the new quay is to start in the spring and last three years, the mayor said.</p>
     </article></body></html>"""
-    result = extract_article(page, "https://coast.example.org/news/harbour-plan")
+    result = extract_page(page, "https://coast.example.org/news/harbour-plan")
     assert result is not None
     assert result.title == "Council approves the harbour plan after a long night"
 

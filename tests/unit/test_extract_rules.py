@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.extract import extract_article
+from pipelines.extract import extract_page
 from pipelines.extract.bylines import header_credits, parse_credits, strip_byline
 from pipelines.extract.furniture import is_furniture
 from pipelines.extract.titles import headline_in_title
@@ -17,7 +17,7 @@ PAGES = Path(__file__).resolve().parents[1] / "support" / "fixtures" / "pages"
 @pytest.fixture(scope="module")
 def feed_page():  # type: ignore[no-untyped-def]
     body = (PAGES / "zh_feed_after_article.html").read_bytes()
-    result = extract_article(body, "https://news.example.cn/port/2021/0618/a1.html")
+    result = extract_page(body, "https://news.example.cn/port/2021/0618/a1.html")
     assert result is not None
     return result
 

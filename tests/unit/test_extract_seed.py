@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.extract import extract_article
+from pipelines.extract import extract_page
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SEED = SHARED / "seeds" / "000_3badf844ec5c2e97.txt"
@@ -15,7 +15,7 @@ ICON = "http://p2.ifengimg.com/a/2016/0810/204c433878d5cf9size1_w16_h16.png"
 
 
 def seed_html(document: str, published: str = "2019-02-24T22:16:00+08:00") -> bytes:
-    """Front matter + body → the HTML shape the seed reader hands to extract_article."""
+    """Front matter + body → the HTML shape the seed reader hands to extract_page."""
     _, front, body = document.split("---", 2)
     meta: dict[str, str] = {}
     for line in front.strip().splitlines():
@@ -76,7 +76,7 @@ def check_seed_shape(article, *, title: str, section: str, first: str) -> None: 
 
 
 def test_own_seed_fixture() -> None:
-    article = extract_article(seed_html(MINI_SEED, "2021-03-05T09:40:00+08:00"))
+    article = extract_page(seed_html(MINI_SEED, "2021-03-05T09:40:00+08:00"))
     assert article is not None
     check_seed_shape(
         article,
@@ -100,7 +100,7 @@ def test_own_seed_fixture() -> None:
 
 @pytest.mark.skipif(not SEED.exists(), reason="shared seed documents not available")
 def test_real_seed() -> None:
-    article = extract_article(seed_html(SEED.read_text(encoding="utf-8")))
+    article = extract_page(seed_html(SEED.read_text(encoding="utf-8")))
     assert article is not None
     check_seed_shape(
         article,

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.extract import ExtractedArticle, extract_article
+from pipelines.extract import ExtractedArticle, extract_page
 from pipelines.extract.threads import find_thread
 
 PAGES = Path(__file__).resolve().parents[1] / "support" / "fixtures" / "pages"
 
 
-def _extract(name: str) -> ExtractedArticle:
-    result = extract_article((PAGES / name).read_bytes(), "https://bbs.example.cn/t/1")
+def _article(name: str) -> ExtractedArticle:
+    result = extract_page((PAGES / name).read_bytes(), "https://bbs.example.cn/t/1")
     assert result is not None
     return result
 
 
 def test_forum_thread_gives_every_post_in_order() -> None:
-    article = _extract("zh_forum_thread.html")
+    article = _article("zh_forum_thread.html")
     text = article.text
     first, second, third = (
         text.find("道路施工结束已经两个月了"),
@@ -33,7 +33,7 @@ def test_forum_thread_gives_every_post_in_order() -> None:
 
 
 def test_question_page_keeps_question_and_answers() -> None:
-    article = _extract("zh_qa_answers.html")
+    article = _article("zh_qa_answers.html")
     text = article.text
     assert (
         text.index("漂白粉味道")
@@ -46,7 +46,7 @@ def test_question_page_keeps_question_and_answers() -> None:
 
 
 def test_news_with_comments_keeps_the_article() -> None:
-    article = _extract("zh_news_with_comments.html")
+    article = _article("zh_news_with_comments.html")
     assert "城东公交枢纽正式启用" in article.text
     assert "实现公交与轨道交通的零距离换乘" in article.text
     assert "终于等到了" not in article.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.extract import extract_article
+from pipelines.extract import extract_page
 from pipelines.extract.titles import site_and_channel_only, split_title, strip_site_name
 
 
@@ -96,6 +96,6 @@ def test_headline_from_a_title_element_when_the_title_only_names_the_site() -> N
     <p>首先介绍几个物理概念，在了解了物理知识后，再来考虑徒手接子弹是否行得通。第一个是相对运动。</p>
     <p>子弹出膛的速度每秒数百米，人的反应时间远远不够，所以电影里的情节并不现实。</p></div></div>
     <div class="tj-box-title">相关推荐</div></body></html>""".encode()
-    result = extract_article(page, "https://piyao.example.cn/rumor/detail?id=1")
+    result = extract_page(page, "https://piyao.example.cn/rumor/detail?id=1")
     assert result is not None
     assert result.title == "徒手抓子弹真的存在吗？"

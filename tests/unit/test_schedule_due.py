@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from pipelines.archive.runs import record_exit, running_here
 from pipelines.schedule.due import (
     OffsetTrigger,
     cron_trigger,
@@ -15,8 +16,6 @@ from pipelines.schedule.due import (
     early_tolerance,
     jitter_window,
     next_due,
-    record_exit,
-    running_here,
     spread_offset,
 )
 from pipelines.schedule.scheduler import CrawlOptions, Scheduler

@@ -6,9 +6,10 @@ import json
 
 import sqlite_utils
 
+from pipelines.archive.lookup import find_article_by_keys
 from pipelines.archive.schema import FTS_TABLE
 from pipelines.archive.search_text import match_query
-from pipelines.archive.store import find_article_by_keys, save_article, save_duplicate, stable_id
+from pipelines.archive.store import save_article, save_duplicate, stable_id
 from pipelines.dedup.exact import find_duplicate
 
 

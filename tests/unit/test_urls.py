@@ -79,7 +79,8 @@ def test_alias_keys_are_added_first() -> None:
 
 
 def test_two_urls_of_one_page_are_one_article(db, make_record) -> None:
-    from pipelines.archive.store import find_article_by_keys, save_article
+    from pipelines.archive.lookup import find_article_by_keys
+    from pipelines.archive.store import save_article
 
     first = save_article(db, make_record(url="https://qingdao.example.com/news/1.html?spm=1&from=wx"))
     known = find_article_by_keys(db, [canonicalize_url("https://QINGDAO.example.com:443/news/1.html#top")])

@@ -6,31 +6,13 @@ import gzip
 from pathlib import Path
 
 import pytest
-from warcio.checker import Checker
 
-from pipelines.warc.files import (
-    IDENTICAL_PAYLOAD,
-    Location,
-    WarcReadError,
-    WarcWriter,
-    check_tail,
-    export_groups,
-    http_headers,
-    read_record,
-    record_id,
-    sha256_base32,
-    warc_date,
-)
-
-
-class _Args:
-    def __init__(self, inputs: list[str]) -> None:
-        self.inputs, self.verbose = inputs, False
-
-
-def warcio_check(paths: list[Path]) -> int:
-    """warcio's own checker (what ``warcio check`` runs): 0 when every record and digest is valid."""
-    return int(Checker(_Args([str(p) for p in paths])).process_all())
+from pipelines.warc.export import export_groups
+from pipelines.warc.reader import WarcReadError, read_record
+from pipelines.warc.records import IDENTICAL_PAYLOAD, http_headers, record_id, sha256_base32, warc_date
+from pipelines.warc.repair import check_tail
+from pipelines.warc.writer import Location, WarcWriter
+from tests.support.warc import warcio_check
 
 
 def write_pages(writer: WarcWriter, count: int) -> list[tuple[Location, bytes]]:

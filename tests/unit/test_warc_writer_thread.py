@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from crawler.writer_thread import WriterThread
-from pipelines.warc.files import WarcWriter, http_headers, read_record
+from pipelines.warc.reader import read_record
+from pipelines.warc.records import http_headers
+from pipelines.warc.writer import WarcWriter
 
 
 def test_jobs_run_in_order_on_one_thread_and_finish_only_after_their_batch_is_flushed() -> None:

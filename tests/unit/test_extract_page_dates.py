@@ -1,4 +1,5 @@
-"""Where the published day comes from when the page declares none: htmldate's extensive search, run once."""
+"""pipelines.extract.page_dates: where the published day comes from when the page declares none (htmldate's
+extensive search, run once), and that a declared one wins."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import pytest
 from htmldate import find_date
 from trafilatura.settings import set_date_params
 
-from pipelines.extract import extract_article
-from pipelines.extract.core import _htmldate_may_be_needed
+from pipelines.extract import extract_page
+from pipelines.extract.page_dates import htmldate_may_be_needed
 from pipelines.extract.pagemeta import read_page_meta
 from pipelines.extract.parse import parse_html
 
@@ -32,14 +33,14 @@ def page(head: str = "", byline: str = "") -> str:
 def test_a_structured_date_leaves_htmldate_out(head: str) -> None:
     tree = parse_html(page(head))
     assert tree is not None
-    assert not _htmldate_may_be_needed(read_page_meta(tree))
+    assert not htmldate_may_be_needed(read_page_meta(tree))
 
 
 @pytest.mark.parametrize("head", ["", '<meta name="date" content="to be announced">'])
 def test_no_parseable_structured_date_may_need_htmldate(head: str) -> None:
     tree = parse_html(page(head))
     assert tree is not None
-    assert _htmldate_may_be_needed(read_page_meta(tree))
+    assert htmldate_may_be_needed(read_page_meta(tree))
 
 
 # The second byline: only the extensive search finds a day (it falls back to the year), the fast one none.
@@ -51,7 +52,7 @@ def test_no_parseable_structured_date_may_need_htmldate(head: str) -> None:
 def test_without_structured_date_the_day_is_htmldates_extensive_one(head: str, byline: str, day: str) -> None:
     html = page(head, f'<p class="byline">By Ann Lee, {byline}</p>')
     url = "https://example.org/news/harbour-plan"
-    article = extract_article(html.encode(), url)
+    article = extract_page(html.encode(), url)
     assert article is not None
     assert find_date(parse_html(html), **{**set_date_params(extensive=True), "url": url}) == day
     assert article.published == day
@@ -62,5 +63,5 @@ def test_a_structured_date_wins_over_the_visible_one() -> None:
         '<meta property="article:published_time" content="2021-03-14T08:00:00+00:00">',
         '<p class="byline">published 12 March 2021</p>',
     )
-    article = extract_article(html.encode(), "https://example.org/news/harbour-plan")
+    article = extract_page(html.encode(), "https://example.org/news/harbour-plan")
     assert article is not None and article.published == "2021-03-14T08:00:00+00:00"

@@ -1,9 +1,8 @@
-"""The ``newsarchive`` command line: thin commands over the library (see crawler.runner and publish)."""
+"""``newsarchive ingest`` (local documents) and ``newsarchive crawl`` (sources): running the spiders."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -17,33 +16,8 @@ from crawler.cli.options import (
     settings_dict,
 )
 from crawler.console import stderr_console
-from crawler.runner import project_settings, run_spider, run_spiders
-from pipelines.archive.schema import open_archive
-from pipelines.archive.store import save_source
+from crawler.runner import project_settings, record_sources, run_spider, run_spiders
 from pipelines.sources import SourcesError, adhoc_source, load_sources, select_sources
-
-
-def register_sources(db_path: str, sources_file: str) -> None:
-    """Documents credit sources by key: record the declared ones (name, region...) when the file is there."""
-    if not Path(sources_file).exists():
-        return
-    try:
-        sources = load_sources(sources_file)
-    except SourcesError as exc:
-        stderr_console.print(f"[yellow]warning[/yellow]: sources not recorded: {exc}", soft_wrap=True)
-        return
-    db = open_archive(db_path)
-    try:
-        for source in sources.values():
-            save_source(db, source)
-    finally:
-        db.close()
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="newsarchive")
-def cli() -> None:
-    """newsarchive: crawl, extract and archive regional news into SQLite, and publish it with Datasette."""
 
 
 def print_failure(input_name: str, reason: str) -> None:
@@ -51,7 +25,7 @@ def print_failure(input_name: str, reason: str) -> None:
     stderr_console.print(f"[red]failed[/red]: {input_name}: {reason}", markup=True, soft_wrap=True)
 
 
-@cli.command()
+@click.command()
 @click.argument("paths", nargs=-1, required=True)
 @DB_OPTION
 @SOURCES_OPTION
@@ -76,7 +50,9 @@ def ingest(
 
         newsarchive ingest seeds/ --db archive.db
     """
-    register_sources(db_path, sources_file)
+    problem = record_sources(db_path, sources_file)
+    if problem:
+        stderr_console.print(f"[yellow]warning[/yellow]: sources not recorded: {problem}", soft_wrap=True)
     show_progress = stderr_console.is_terminal if progress is None else progress
     settings = project_settings(
         ARCHIVE_DB=db_path,
@@ -93,7 +69,7 @@ def ingest(
         sys.exit(1)
 
 
-@cli.command()
+@click.command()
 @click.argument("sources", nargs=-1)
 @DB_OPTION
 @SOURCES_OPTION
@@ -151,39 +127,3 @@ def crawl(
         )
     if any(s.failed for s in summaries):
         sys.exit(1)
-
-
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@DB_OPTION
-@click.option("--public", is_flag=True, help="Listen on all interfaces instead of 127.0.0.1 (see README).")
-@click.argument("datasette_args", nargs=-1, type=click.UNPROCESSED)
-def serve(db_path: str, public: bool, datasette_args: tuple[str, ...]) -> None:
-    """Serve the archive with Datasette, configured by publish/; extra options go to ``datasette serve``.
-
-    Example:
-
-        newsarchive serve --db archive.db --get '/archive/articles.json?_search=青岛'
-    """
-    from datasette.cli import cli as datasette_cli
-
-    from publish import datasette_serve_args
-
-    if not Path(db_path).exists():
-        raise click.ClickException(
-            f"{db_path} does not exist: build it first with: newsarchive ingest seeds/"
-        )
-    # Datasette's connections are read-only: bring the file up to date (WAL, schema, views) first.
-    open_archive(db_path).close()
-    args = [*datasette_serve_args(db_path, public=public), *datasette_args]
-    datasette_cli.main(args=args, prog_name="newsarchive serve")
-
-
-from crawler.cli.schedule import schedule, status  # noqa: E402
-
-cli.add_command(schedule)
-cli.add_command(status)
-
-from crawler.cli.warc import export_warc, reextract  # noqa: E402
-
-cli.add_command(reextract)
-cli.add_command(export_warc)

@@ -1,0 +1,163 @@
+"""The extractor's entry point, :func:`extract_page`: a page's bytes → :class:`ExtractedArticle`.
+
+Orchestration only: each step's rules live in their own module, and this one passes the results along.
+decode → parse once → page metadata → trafilatura's body (``body``) → a thread's posts (``threads``) →
+language (``language``) → headline, body lines and credits by the language's rules (``story``) →
+people (``people``) → dates (``page_dates``) → images (``images``) → summary (``summary``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import trafilatura
+
+from .body import body_document
+from .decode import decode_html
+from .images import absolute, article_images, lead_image
+from .language import declared_language, is_chinese_page
+from .lists import unique
+from .page_dates import modified, published, zone_name
+from .pagemeta import read_page_meta
+from .parse import parse_html
+from .people import find_people
+from .story import chinese_story, declared_site_name, plain_story
+from .summary import summary
+from .threads import thread_body
+
+__all__ = ["EXTRACTOR_NAME", "EXTRACTOR_VERSION", "ExtractedArticle", "NotAnArticle", "extract_page"]
+
+EXTRACTOR_NAME = "newsarchive"
+EXTRACTOR_VERSION = f"1.0+trafilatura-{trafilatura.__version__}"
+MIN_BODY_CHARS = 4
+
+
+class NotAnArticle(Exception):
+    """The page has no article body; ``reason`` says why in one line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class ExtractedArticle:
+    title: str | None
+    section: str | None
+    site_name: str | None
+    original_title: str | None
+    authors: list[str]
+    contributors: list[dict[str, str]]
+    editor: str | None
+    source_outlet: str | None
+    published: str | None
+    modified: str | None
+    language: str | None
+    summary: str | None
+    text: str
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    image: str | None = None
+    canonical_url: str | None = None
+    encoding: str = "utf-8"
+    extractor: str = EXTRACTOR_NAME
+    extractor_version: str = EXTRACTOR_VERSION
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def extract_page(
+    body: bytes,
+    url: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    *,
+    fetched_at: datetime | None = None,
+    timezone: str | None = None,
+) -> ExtractedArticle:
+    """The article in a page, or :class:`NotAnArticle` when the page holds none.
+
+    ``body`` is the page exactly as received; ``headers`` (the response's) may declare its charset; ``url``
+    resolves relative links and is a date hint; ``fetched_at`` dates "3小时前"; ``timezone`` is the zone of
+    times printed without an offset (China time for Chinese pages, UTC for others, when not given).
+    """
+    if not body or not body.strip():
+        raise NotAnArticle("empty response body")
+    html, encoding = decode_html(body, headers)
+    tree = parse_html(html)
+    if tree is None:
+        raise NotAnArticle("not parseable as HTML")
+    page = read_page_meta(tree)
+    doc = body_document(tree, url, page)
+    if doc is None:
+        raise NotAnArticle("no body text found")
+
+    raw_lines = [line.strip() for line in (doc.text or "").split("\n")]
+    thread = thread_body(tree, page, raw_lines)
+    if thread is not None:
+        raw_lines = thread[0]
+    # The thread's first post when the body opens with it (not with a question or a lead above it).
+    first_post = thread[1] if thread is not None and thread[0][:1] == thread[1].lines[:1] else None
+    html_lang = declared_language(page)
+    chinese = is_chinese_page(doc.text or "", html_lang)
+    language = "zh" if chinese else html_lang
+    tz_name = zone_name(timezone, chinese=chinese)
+
+    og_site = declared_site_name(page)
+    if chinese:
+        story = chinese_story(tree, page, doc, url, raw_lines, og_site, in_thread=thread is not None)
+    else:
+        story = plain_story(page, doc, url, raw_lines, og_site)
+    lines, credits = story.lines, story.credits
+
+    # U+FFFD carries no information (the source already lost those bytes); never pass it on.
+    text = "\n".join(lines).replace("\ufffd", "")
+    title = story.title.replace("\ufffd", "") if story.title else story.title
+    if len(re.sub(r"\s", "", text)) < MIN_BODY_CHARS:
+        raise NotAnArticle(f"body shorter than {MIN_BODY_CHARS} characters")
+
+    people = find_people(
+        page,
+        doc.author,
+        credits,
+        chinese=chinese,
+        outlets={story.site_name, og_site, credits.source_outlet},
+        poster=first_post.author if first_post is not None else None,
+    )
+    date_lines = story.meta_lines
+    if first_post is not None and first_post.time:
+        # The first post's time before reply dates in the body (a body opening with a lead is
+        # dated by the page's own date line, not by the first reply).
+        date_lines.insert(0, first_post.time)
+    published_at = published(
+        tree, doc, page, url, chinese=chinese, tz_name=tz_name, fetched_at=fetched_at, date_lines=date_lines
+    )
+
+    images = article_images(tree, lines, page, url)
+    canonical = page.canonical or page.meta.get("og:url")
+    return ExtractedArticle(
+        title=title,
+        section=story.section,
+        site_name=story.site_name,
+        original_title=story.original_title,
+        authors=people.authors,
+        contributors=people.contributors,
+        editor=people.editor,
+        source_outlet=credits.source_outlet,
+        published=published_at,
+        modified=modified(page, tz_name, fetched_at),
+        language=language,
+        summary=summary(doc.description, text, lines),
+        text=text,
+        tags=unique([t.strip() for t in [*(doc.tags or []), *story.tags]]),
+        categories=unique([c.strip() for c in doc.categories or []]),
+        images=images,
+        image=lead_image(doc.image, page, images, url),
+        canonical_url=absolute(canonical, page.base_href or url) if canonical else None,
+        encoding=encoding,
+    )

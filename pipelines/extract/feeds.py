@@ -1,0 +1,66 @@
+"""The body's end: where another article, appended below this one (infinite scroll), begins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .locate import line_sources
+from .pagemeta import PageMeta
+
+__all__ = ["drop_appended_feed"]
+
+_FEED_ITEMS = 3
+
+
+def _feed_list(el: Any) -> Any:
+    """The list element when ``el`` sits in one of several same-class items that each hold a link."""
+    node = el
+    while node is not None:
+        parent = node.getparent()
+        if parent is None:
+            return None
+        cls = node.get("class")
+        if cls and node.tag in ("li", "div", "article", "section"):
+            same = [c for c in parent if c.tag == node.tag and c.get("class") == cls]
+            if len(same) >= _FEED_ITEMS and all(
+                c.find(".//a[@href]") is not None for c in same[:_FEED_ITEMS]
+            ):
+                return parent
+        node = parent
+    return None
+
+
+def drop_appended_feed(tree: Any, lines: list[str], page: PageMeta) -> list[str]:
+    """Cut the body where another article begins after it.
+
+    Why: infinite-scroll pages append the next stories below the article; their text follows a
+    second <h1>, or sits in a list of same-class items that each link elsewhere, outside the
+    block holding the article's first paragraph.
+    """
+    if len(lines) < 2:
+        return lines
+    sources = line_sources(tree, lines)
+    first = next((s for s in sources if s is not None), None)
+    if first is None:
+        return lines
+    # The article's own block: the first paragraph's parent for a later <h1> (Chinese CMSs use
+    # <h1> for headlines only), two levels up for feed lists (the article's own lists and
+    # sections sit within that).
+    parent = first.getparent() if first.getparent() is not None else first
+    block = parent.getparent() if parent.getparent() is not None else parent
+    near, wide = set(parent.iter()), set(block.iter())
+    above = set(first.iterancestors())
+    headline = page.h1_element
+    for index in range(1, len(lines)):
+        el = sources[index]
+        if el is None:
+            continue
+        h1 = el if el.tag == "h1" else next(el.iterancestors("h1"), None)
+        if el not in near and h1 is not None and h1 is not headline:
+            return lines[:index]
+        if el in wide:
+            continue
+        feed = _feed_list(el)
+        if feed is not None and feed not in wide and feed not in above:
+            return lines[:index]
+    return lines

@@ -1,0 +1,1 @@
+"""Text helpers shared by extraction, storage, deduplication, search and publishing (no Scrapy)."""
