@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from w3lib.url import file_uri_to_path
 from crawler.support import report_failure
 from crawler.warc_middleware import CAPTURE_META
 from pipelines.documents import RawDocument
-from pipelines.documents.seed_files import discover_seed_files, read_sidecar
+from pipelines.documents.seed_files import discover_seed_files, seed_document
 from pipelines.errors import DocumentError
 
 
@@ -65,22 +64,11 @@ class SeedsSpider(scrapy.Spider):
     def parse_document(self, response: Response, name: str) -> Iterable[RawDocument]:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("archive/inputs")
+        path = Path(file_uri_to_path(response.url))
         try:
-            sidecar = read_sidecar(Path(file_uri_to_path(response.url)), name)
+            yield seed_document(path, name, response.body, capture_id=response.meta.get(CAPTURE_META))
         except DocumentError as exc:
             report_failure(self.crawler, exc.input, exc.reason, stage="read")
-            return
-        yield RawDocument(
-            body=response.body,
-            name=name,
-            fetched_at=sidecar.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds"),
-            url=sidecar.get("url"),
-            headers=sidecar.get("headers") or {},
-            path=name,
-            source=sidecar.get("source"),
-            timezone=sidecar.get("timezone"),
-            capture_id=response.meta.get(CAPTURE_META),
-        )
 
     def read_failed(self, failure: Failure) -> None:
         name = failure.request.cb_kwargs.get("name", failure.request.url)  # type: ignore[attr-defined]

@@ -10,12 +10,15 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.errors import DocumentError
 from pipelines.headers import with_header
+
+if TYPE_CHECKING:
+    from pipelines.documents.raw import RawDocument
 
 DOCUMENT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".shtml", ".xhtml"}
 # A folder's own documentation, not a seed: skipped in folder walks (still read when named explicitly).
@@ -149,3 +152,22 @@ def sidecar_to_archive(path: Path, name: str) -> tuple[bytes | None, dict[str, A
         return data, parse_sidecar(data, name)
     except DocumentError:
         return data, {}
+
+
+def seed_document(path: Path, name: str, body: bytes, *, capture_id: int | None = None) -> RawDocument:
+    """A seed file as the seed reader hands it to extraction: its bytes and what its sidecar says (URL,
+    fetch time, else now; headers, source, time zone). Raises DocumentError for a broken sidecar."""
+    from pipelines.documents.raw import RawDocument  # here: importing it loads the extractor
+
+    sidecar = read_sidecar(path, name)
+    return RawDocument(
+        body=body,
+        name=name,
+        fetched_at=sidecar.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds"),
+        url=sidecar.get("url"),
+        headers=sidecar.get("headers") or {},
+        path=name,
+        source=sidecar.get("source"),
+        timezone=sidecar.get("timezone"),
+        capture_id=capture_id,
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from pipelines.documents import RawDocument, record_from_document
-from pipelines.documents.seed_files import read_sidecar
+from pipelines.documents.seed_files import read_sidecar, seed_document
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SITES = REPO_ROOT / "tests" / "sites"
@@ -50,20 +49,10 @@ def case_id(expected: Path) -> str:
     return f"{expected.parent.name}/{expected.name.removesuffix(EXPECTED_SUFFIX)}"
 
 
-def seed_document(page: Path) -> RawDocument:
+def seed_document_of(page: Path) -> RawDocument:
     """The page and its sidecar as the seed reader hands them on (crawler/spiders/seeds.py)."""
     name = page.relative_to(REPO_ROOT).as_posix()
-    sidecar = read_sidecar(page, name)
-    return RawDocument(
-        body=page.read_bytes(),
-        name=name,
-        fetched_at=sidecar.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds"),
-        url=sidecar.get("url"),
-        headers=sidecar.get("headers") or {},
-        path=name,
-        source=sidecar.get("source"),
-        timezone=sidecar.get("timezone"),
-    )
+    return seed_document(page, name, page.read_bytes())
 
 
 def mismatches(record: dict[str, Any], expected: dict[str, Any]) -> list[str]:
@@ -98,7 +87,7 @@ def test_site_page_extracts_as_expected(expected_file: Path) -> None:
     page = page_of(expected_file)
     assert page.exists(), f"site {expected_file.parent.name}: {expected_file.name} has no page {page.name}"
     expected = json.loads(expected_file.read_text(encoding="utf-8"))
-    record = record_from_document(seed_document(page))
+    record = record_from_document(seed_document_of(page))
     problems = mismatches(record, expected)
     where = f"site {expected_file.parent.name}, page {page.name}"
     assert not problems, f"{where}:\n  " + "\n  ".join(problems)
