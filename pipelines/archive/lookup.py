@@ -87,11 +87,9 @@ def capture_with_digest(db: sqlite_utils.Database, url: str, digest: str) -> int
 
 
 def capture_row(db: sqlite_utils.Database, capture_id: int) -> dict[str, Any] | None:
-    row = db.execute("select * from captures where id = ?", [capture_id]).fetchone()
-    if row is None:
-        return None
-    names = [d[0] for d in db.execute("select * from captures limit 0").description]
-    return dict(zip(names, row, strict=True))
+    cursor = db.execute("select * from captures where id = ?", [capture_id])
+    row = cursor.fetchone()
+    return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
 
 
 @dataclass(frozen=True)
@@ -205,3 +203,11 @@ def select_capture_groups(db: sqlite_utils.Database, selection: Selection) -> li
         params * 2,
     ).fetchall()
     return [(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+
+def source_keys(db: sqlite_utils.Database) -> list[str]:
+    """Every source the archive knows: recorded in ``sources`` or credited by an article."""
+    rows = db.execute(
+        "select key from sources union select distinct source from articles where source is not null"
+    )
+    return sorted(str(row[0]) for row in rows.fetchall())
