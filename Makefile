@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DB ?= archive.db
 PORT ?= 8001
 
-.PHONY: run archive serve test check lint bench install browser clean
+.PHONY: run archive serve test check lint bench install browser lock clean
 
 run: archive
 	$(BIN)/newsarchive serve --db $(DB) --port $(PORT)
@@ -40,20 +40,34 @@ bench: $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Installed at the versions of requirements.lock (a constraints file: the versions every dependency, direct
+# or not, was last tested with), so a fresh clone gets the same packages as the last `make lock`.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $@
 
-# The end-to-end browser test drives Debian's Chromium (Playwright's own browser download cannot be used).
-# Installed when missing and we may (root); otherwise that one test skips and says why.
+# Refresh requirements.lock: the newest versions pyproject.toml allows, installed into .venv, written down.
+# Run the tests (make test) before committing the new lock.
+lock: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
+	@{ echo "# Versions make installs (pip install -c requirements.lock -e '.[test]'); refresh with: make lock"; \
+	   $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' | LC_ALL=C sort -f; } > requirements.lock
+	@echo "requirements.lock: $$(grep -vc '^#' requirements.lock) packages"
+
+# The end-to-end browser test drives Debian's Chromium (Playwright's own browser download cannot be used), with
+# a CJK font so Chinese pages render as text, not boxes (fonts-noto-cjk). Installed when missing and we may
+# (root); otherwise the browser test skips and says why (without the font it runs, its screenshots show boxes).
 browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else \
-			echo "chromium is not installed (apt-get install chromium): the browser test will be skipped"; \
+			echo "not installed: $$missing (apt-get install $$missing): the browser test may be skipped"; \
 		fi; \
 	fi
 

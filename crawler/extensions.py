@@ -125,7 +125,10 @@ class ProgressBar:
             crawler.signals.connect(ext.advance, signal=signal)
         return ext
 
-    def start(self) -> None:
+    def start(self, spider: Any = None) -> None:
+        key = getattr(spider, "source_key", None)
+        if key:  # a crawl: no total is known in advance, the bar counts the articles handled
+            self.progress.update(self.task, description=f"crawling {key}")
         self.progress.start()
 
     def advance(self) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.extensions import run_counts
+from crawler.extensions import INTERRUPTED_REASONS, run_counts
 from crawler.signals import document_failed
 from pipelines.archive.runs import finish_run
 from pipelines.archive.schema import open_archive
@@ -32,6 +32,26 @@ class RunSummary:
     @property
     def failed(self) -> int:
         return int(self.counts.get("failed", 0))
+
+    def crawl_problem(self) -> str | None:
+        """Why a crawl could not do its job, or None when it did (pages the site answered with 4xx/5xx or
+        that could not be read are only counted). The same judgement as the ``crawl_outcomes`` view: no
+        page answered successfully (2xx, or 304 to a re-check), or pages failed and nothing was stored or
+        recognised as known. An interrupted crawl did what it could before it was stopped."""
+        if self.run_id is None:
+            return f"the crawl did not start ({self.finish_reason})"
+        if self.finish_reason in INTERRUPTED_REASONS:
+            return None
+        c = self.counts
+        statuses = c.get("responses_by_status", {})
+        good = any(str(code) == "304" or str(code).startswith("2") for code in statuses)
+        if not good:
+            shown = ", ".join(f"{code}: {n}" for code, n in sorted(statuses.items())) or "none"
+            return f"no page answered successfully (responses: {shown})"
+        kept = sum(int(c.get(k, 0)) for k in ("new", "updated", "unchanged", "duplicates", "skipped_known"))
+        if kept == 0 and self.failed:
+            return f"{self.failed} pages failed and nothing was stored"
+        return None
 
     def line(self, unit: str = "files") -> str:
         c = self.counts
@@ -65,6 +85,19 @@ _ROBOTS_LOGGER = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
 _ROBOTS_FILTER = _WithoutTraceback()
 
 
+class _WithoutGaveUp(logging.Filter):
+    """Drops Scrapy's "Gave up retrying <GET url> ... " error: the crawl reports that page's failure itself,
+    in one line of its own (``failed: URL: reason``), counts it and records it in ``crawl_errors``. With -v
+    (LOG_LEVEL INFO or DEBUG) Scrapy's line is kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Gave up retrying")
+
+
+_RETRY_LOGGER = logging.getLogger("scrapy.downloadermiddlewares.retry")
+_RETRY_FILTER = _WithoutGaveUp()
+
+
 def project_settings(**overrides: Any) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -85,6 +118,8 @@ def run_spiders(
     """
     process = CrawlerProcess(settings)
     _ROBOTS_LOGGER.addFilter(_ROBOTS_FILTER)  # once: addFilter ignores a filter already there
+    if settings.get("LOG_LEVEL") not in ("INFO", "DEBUG"):
+        _RETRY_LOGGER.addFilter(_RETRY_FILTER)
     crawlers = []
     failures: list[list[tuple[str, str]]] = []
     for kwargs in runs:

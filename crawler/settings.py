@@ -10,6 +10,10 @@ NEWSPIDER_MODULE = "crawler.spiders"
 ARCHIVE_DB = "archive.db"
 # Worker processes for extraction: -1 = one per CPU core, 0 = inline (debugging only: it blocks the reactor).
 ARCHIVE_EXTRACT_WORKERS = -1
+# Each document's budget in a worker: seconds of extraction and MB of the worker's address space (0 = no
+# limit). Over it, the document is a counted failure naming the limit and the workers are replaced.
+ARCHIVE_EXTRACT_TIME_BUDGET = 60.0
+ARCHIVE_EXTRACT_MEMORY_MB = 2048
 # A progress bar on standard error (the CLI turns it on when standard error is a terminal).
 ARCHIVE_PROGRESS = False
 
@@ -37,7 +41,14 @@ DOWNLOADER_MIDDLEWARES = {
     # Above every built-in middleware, so it archives each response as received: before decompression
     # (590), redirects (600), retries (550), and the 304 -> IgnoreRequest of KnownArticlesMiddleware (650).
     "crawler.warc_middleware.WarcCaptureMiddleware": 950,
+    # Every request and redirect hop kept on the source's hosts and ports, no internal address it does not
+    # name (crawler/guard_middleware.py): requests checked first (before the off-site filter, 50, and
+    # robots.txt, 100), responses first too (above the WARC middleware: a refused one is not archived).
+    "crawler.guard_middleware.RequestGuardMiddleware": 40,
+    "crawler.guard_middleware.ResponseGuardMiddleware": 960,
 }
+# A redirect chain longer than this, or one that loops, is a failed page (Scrapy's own limit is 20).
+ARCHIVE_MAX_REDIRECTS = 10
 # Every response (and seed file) is kept verbatim in WARC files (crawler/warc_middleware.py).
 ARCHIVE_WARC_ENABLED = True
 ARCHIVE_WARC_DIR = ""  # "" = archive/warc in the database's folder (reextract/export-warc: --warc-dir)
@@ -72,4 +83,6 @@ RETRY_TIMES = 3
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a news page is far smaller; bigger responses are cut off
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 FEED_EXPORT_ENCODING = "utf-8"
+# `scrapy crawl ... -O out.csv`: lists and mappings as JSON text (crawler/items.py; items export as articles).
+FEED_EXPORTERS = {"csv": "crawler.items.CsvExporter"}
 LOG_LEVEL = "INFO"

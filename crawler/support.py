@@ -3,6 +3,8 @@ database setting."""
 
 from __future__ import annotations
 
+import re
+
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
@@ -13,11 +15,24 @@ from crawler.signals import document_failed
 def report_failure(
     crawler: Crawler, input_name: str, reason: str, *, stage: str, counted: bool = True
 ) -> None:
-    """Count a failed input in the stats and tell listeners (the run recorder, the CLI) about it."""
+    """Count a failed input in the stats and tell listeners (the run recorder, the CLI) about it. Control
+    and bidi-override characters in the name or reason (a file name with a newline or an escape sequence)
+    are written as escapes, so the failure stays one line and cannot drive the terminal."""
+    input_name, reason = one_line(input_name), one_line(reason)
     assert crawler.stats is not None
     crawler.stats.inc_value("archive/failed" if counted else "archive/dropped/not an article")
     crawler.signals.send_catch_log(
         document_failed, input=input_name, reason=reason, stage=stage, counted=counted
+    )
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with control and bidi-override characters as ``\\xNN`` / ``\\uNNNN`` escapes."""
+    return _UNPRINTABLE.sub(
+        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
     )
 
 

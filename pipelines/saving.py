@@ -7,12 +7,17 @@
    stored; its URLs become the original's keys, so the copy is recognised next time;
 2. storing (``pipelines.archive.store``): a new article, or a new version of a changed one (the old text
    kept in ``article_versions``), with its search index row; a re-extraction rewrites the same article in
-   place, re-indexing it when its title or text changed;
+   place, re-indexing it when its title or text changed. Each record's write is one transaction (its
+   captures row, the article row, keys, version, search index, and for a changed article its new cluster):
+   a process killed at any statement leaves the old state or the new one;
 3. story clusters (``pipelines.dedup.clusters``): a new article joins its story in a batch of ``batch``
    (one commit per batch; an article whose batch never committed is clustered when the next saver opens);
    a changed article is re-clustered at once (a re-extraction: at the end of its batch): it stays with its
    story while its text still matches it, joins an earlier exact copy's story, or leaves for the story it
-   now matches (or a story of its own).
+   now matches (or a story of its own). New articles are clustered after their own commit, in batches,
+   because clusters are derived data: a kill before the batch commits leaves them with no ``cluster_id``,
+   which ``open`` (``ensure_clusters``) completes; a changed article keeps a ``cluster_id``, so its
+   re-clustering is part of its write.
 
 One saver per connection, used from one thread.
 """
@@ -25,7 +30,13 @@ from typing import Any
 
 import sqlite_utils
 
-from pipelines.archive.store import Outcome, save_article, save_duplicate, save_reextraction
+from pipelines.archive.store import (
+    Outcome,
+    save_article,
+    save_duplicate,
+    save_reextraction,
+    write_transaction,
+)
 from pipelines.dedup.clusters import CLUSTER_BATCH, assign_clusters, ensure_clusters
 from pipelines.dedup.exact import find_duplicate
 from pipelines.dedup.near import tune_for_clustering
@@ -61,13 +72,21 @@ class ArticleSaver:
         if original is not None:
             save_duplicate(self.db, record, original)
             return Saved("duplicate", original)
-        capture = capture_id() if callable(capture_id) else capture_id
-        result = save_article(self.db, record, run_id=run_id, capture_id=capture)
-        matched = 0
-        if result.outcome in ("new", "updated"):
-            self.pending.append((result.article_id, record))
-            if result.outcome == "updated" or len(self.pending) >= self.batch:
-                matched = self.flush()
+        pending = list(self.pending)
+        try:
+            with write_transaction(self.db):
+                capture = capture_id() if callable(capture_id) else capture_id
+                result = save_article(self.db, record, run_id=run_id, capture_id=capture)
+                matched = 0
+                if result.outcome in ("new", "updated"):
+                    self.pending.append((result.article_id, record))
+                    if result.outcome == "updated":
+                        matched = self.flush()  # re-clustered in the article's own transaction
+        except BaseException:
+            self.pending = pending  # nothing of this record was stored
+            raise
+        if len(self.pending) >= self.batch:
+            matched += self.flush()
         return Saved(result.outcome, result.article_id, matched)
 
     def save_reextraction(

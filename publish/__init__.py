@@ -55,22 +55,62 @@ def load_metadata() -> dict[str, Any]:
     return load_yaml(METADATA_PATH)
 
 
-def datasette_serve_args(db_path: str, *, public: bool = False) -> list[str]:
+PLUGIN_MODULES = tuple(
+    f"publish.plugins.{path.stem}" for path in sorted(PLUGINS_DIR.glob("archive_*.py"))
+)  # registered as entry points (pyproject.toml, [project.entry-points.datasette])
+
+
+def plugins_installed() -> bool:
+    """Whether the installed package registers our plugins with Datasette (its entry points): then any
+    ``datasette`` finds them, and passing ``--plugins-dir`` as well would load each one twice."""
+    from importlib.metadata import entry_points
+
+    registered = {entry.value for entry in entry_points(group="datasette")}
+    return set(PLUGIN_MODULES) <= registered
+
+
+def plugins_dir() -> str | None:
+    return None if plugins_installed() else str(PLUGINS_DIR)
+
+
+def write_inspect_file(db_path: str, folder: Path) -> Path:
+    """``datasette inspect``'s JSON for ``db_path`` (its hash and every table's row count) in ``folder``: with
+    ``--inspect-file`` an immutable archive's pages show counts without counting on each request."""
+    import asyncio
+    import json
+
+    from datasette.cli import inspect_
+
+    data = asyncio.run(inspect_([str(db_path)], ()))
+    path = folder / f"{Path(db_path).stem}.inspect.json"
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return path
+
+
+def datasette_serve_args(
+    db_path: str, *, public: bool = False, immutable: bool = False, inspect_file: str | None = None
+) -> list[str]:
     """The argv after ``datasette`` that serves ``db_path`` read-only with the archive's configuration.
+
+    The plugins (and through ``archive_templates`` the templates) come from the installed package's entry
+    points, as for a plain ``datasette archive.db``; ``--plugins-dir`` only when the package is not installed.
+
+    ``immutable=True`` serves the file as immutable (``datasette -i``: opened with ``immutable=1``, never
+    written, counts from ``inspect_file`` when given), for a snapshot no crawl writes to any more.
 
     Listens on 127.0.0.1:8001; ``public=True`` listens on 0.0.0.0 and turns off whole-database download and
     CSV streaming of all rows. Options the caller appends after these win (click keeps the last value), so
     ``--port 9000`` or ``--setting sql_time_limit_ms 3000`` can be given by the user.
     """
+    local_plugins = plugins_dir()
     args = [
         "serve",
+        *(["-i"] if immutable else []),  # `-i FILE`: served as an immutable file, never written
         str(db_path),
+        *(["--inspect-file", inspect_file] if inspect_file else []),
         "--metadata",
         str(METADATA_PATH),
-        "--plugins-dir",
-        str(PLUGINS_DIR),
-        "--template-dir",
-        str(TEMPLATES_DIR),
+        *(["--plugins-dir", local_plugins] if local_plugins else []),
         "--host",
         PUBLIC_HOST if public else DEFAULT_HOST,
         "--port",
@@ -88,7 +128,6 @@ def make_datasette(db_path: str, *, public: bool = False) -> Datasette:
     return Datasette(
         files=[str(db_path)],
         metadata=load_metadata(),
-        plugins_dir=str(PLUGINS_DIR),
-        template_dir=str(TEMPLATES_DIR),
+        plugins_dir=plugins_dir(),
         settings=settings_for(public=public),
     )

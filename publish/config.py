@@ -8,7 +8,9 @@ import json
 import re
 from typing import Any
 
-from publish import TABLES_PATH, load_yaml
+from markupsafe import escape
+
+from publish import TABLES_PATH, load_metadata, load_yaml
 from publish.queries import CANNED_QUERIES
 
 INTERNAL_DATABASES = frozenset({"_internal", "_memory"})
@@ -21,8 +23,29 @@ def table_metadata() -> dict[str, Any]:
 
 
 @functools.cache
+def _instance_json() -> str:
+    return json.dumps(load_metadata(), ensure_ascii=False)
+
+
+@functools.cache
 def _tables_json() -> str:
     return json.dumps(table_metadata(), ensure_ascii=False)
+
+
+def archive_contents() -> list[tuple[str, str]]:
+    """(name, description) of every table and view, in tables.yml's order: what is in the archive. The
+    README's section "What is in the archive" says the same, line for line (a unit test compares them)."""
+    return [(name, str(table.get("description") or "")) for name, table in table_metadata().items()]
+
+
+@functools.cache
+def contents_html() -> str:
+    """The database page's description: one line per table and view, each a link."""
+    items = "".join(
+        f'<li><a href="{{base}}{escape(name)}"><code>{escape(name)}</code></a>: {escape(text)}</li>'
+        for name, text in archive_contents()
+    )
+    return f'<p>What is in the archive:</p><ul class="archive-contents">{items}</ul>'
 
 
 def metadata_for(database_names: list[str]) -> dict[str, Any]:
@@ -32,11 +55,15 @@ def metadata_for(database_names: list[str]) -> dict[str, Any]:
     fresh objects: parsed from JSON, several times faster than ``copy.deepcopy`` of the same tables.
     """
     return {
+        **json.loads(_instance_json()),  # title, license...: also for a plain `datasette archive.db`
         "databases": {
-            name: {"tables": json.loads(_tables_json())}
+            name: {
+                "tables": json.loads(_tables_json()),
+                "description_html": contents_html().replace("{base}", f"{escape(name)}/"),
+            }
             for name in database_names
             if name not in INTERNAL_DATABASES
-        }
+        },
     }
 
 

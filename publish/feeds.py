@@ -6,12 +6,14 @@ Built with ElementTree, so every value from a page is XML-escaped text; titles a
 
 from __future__ import annotations
 
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from html import unescape
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from publish.reader import json_list, safe_href
 
@@ -22,8 +24,27 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Characters XML 1.0 forbids; a page's stray control characters must not make the feed unparseable.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TAGS = re.compile(r"</?mark>")
+# Where the archive is published, for feed links (else the request's own host, checked against _HOST).
+BASE_URL_ENV = "NEWSARCHIVE_BASE_URL"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST = re.compile(rf"^(?:(?:{_LABEL}\.)*{_LABEL}|\[[0-9a-f:.]+\])(?::\d{{1,5}})?$", re.IGNORECASE)
 
 ET.register_namespace("", ATOM_NS)
+
+
+def rebase(url: str, base: str | None) -> str:
+    """A feed link built from the request (whose Host header a client chooses) on the archive's public
+    address: ``base`` (``NEWSARCHIVE_BASE_URL``, e.g. ``https://news.example.org/archive``) when it is set;
+    else the request's own host when it is a well-formed host name or address, and a path on this site
+    (``/archive/...``) when it is not."""
+    parts = urlsplit(url)
+    if base:
+        root = urlsplit(base)
+        prefix = root.path.rstrip("/")
+        return urlunsplit((root.scheme, root.netloc, prefix + (parts.path or "/"), parts.query, ""))
+    if _HOST.match(parts.netloc):
+        return url
+    return urlunsplit(("", "", parts.path or "/", parts.query, ""))
 
 
 def can_render(columns: Iterable[str]) -> bool:
@@ -86,7 +107,14 @@ def atom_feed(
     alternate_url: str,
     article_url: Any,
 ) -> bytes:
-    """The feed document. ``article_url(row)`` gives the absolute URL of a row's article page."""
+    """The feed document. ``article_url(row)`` gives the absolute URL of a row's article page. Every link
+    is rebased on ``NEWSARCHIVE_BASE_URL`` when it is set (``rebase``)."""
+    base = os.environ.get(BASE_URL_ENV) or None
+    feed_id, self_url, alternate_url = (rebase(u, base) for u in (feed_id, self_url, alternate_url))
+
+    def page_url(row: Mapping[str, Any]) -> str:
+        return rebase(str(article_url(row)), base)
+
     entries = [unlabel(row) for row in rows]
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     _sub(feed, "id", clean(feed_id))
@@ -100,7 +128,7 @@ def atom_feed(
     _sub(feed, "generator", "newsarchive (Datasette)")
     for row in entries:
         entry = _sub(feed, "entry")
-        page = article_url(row)
+        page = page_url(row)
         _sub(entry, "id", page)
         _sub(entry, "title", clean(row.get("title")) or "Untitled article", type="text")
         _sub(entry, "updated", entry_updated(row).isoformat())

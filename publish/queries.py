@@ -156,6 +156,41 @@ where text_changed and changed_after_publication
 order by replaced_at desc
 limit 200""",
     },
+    "flagged_articles": {
+        "title": "Flagged articles per source",
+        "description": "Articles whose extraction looks wrong (articles.extraction_flags: no date, no "
+        "author, a body much shorter than the page's main text, navigation or a login box as body, a title "
+        "other than the page's headline, repeated text), per source, newest first. Leave source and flag "
+        "empty for all; a flag name such as no_date picks one.",
+        "sql": """select
+  articles.source,
+  articles.id,
+  articles.title,
+  articles.published,
+  articles.extraction_flags,
+  articles.char_count,
+  articles.url
+from articles
+where articles.extraction_flags is not null
+  and articles.extraction_flags not in ('', '[]')
+  and (coalesce(:source, '') = '' or articles.source = :source)
+  and (coalesce(:flag, '') = ''
+       or exists (select 1 from json_each(articles.extraction_flags) where json_each.value = :flag))
+order by articles.source, articles.published_utc desc
+limit 500""",
+    },
+    "extraction_flags_per_source": {
+        "title": "Extraction flags per source",
+        "description": "How many articles of each source carry each extraction flag (see Flagged articles "
+        "per source for the articles themselves).",
+        "sql": """select
+  articles.source,
+  flag.value as flag,
+  count(*) as articles
+from articles, json_each(coalesce(nullif(articles.extraction_flags, ''), '[]')) as flag
+group by articles.source, flag.value
+order by articles.source, articles desc""",
+    },
     "flagged_sources": {
         "title": "Flagged sources",
         "description": "Sources whose crawls keep failing or whose new articles dried up (see source_health; "

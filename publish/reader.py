@@ -36,14 +36,24 @@ def paragraphs(text: str | None) -> list[str]:
 
 
 def byline(article: dict[str, Any]) -> dict[str, Any]:
-    contributors = [
-        c for c in json_list(article.get("contributors")) if isinstance(c, dict) and c.get("name")
-    ]
-    return {
-        "authors": [str(a) for a in json_list(article.get("authors")) if a],
-        "contributors": [{"name": str(c["name"]), "role": str(c.get("role") or "")} for c in contributors],
-        "editor": article.get("editor"),
-    }
+    """Authors, other contributors and the editor, each person once: a contributor already shown as an
+    author or as the editor is not listed again (``By 周雨桐 · 孙立 (correspondent) · Editor: 李楠``, not
+    ``By 周雨桐 · 周雨桐 (reporter) · … · 李楠 (editor) · Editor: 李楠``)."""
+    authors = list(dict.fromkeys(str(a) for a in json_list(article.get("authors")) if a))
+    editor = article.get("editor")
+    shown = {*authors, *([str(editor)] if editor else [])}
+    contributors: list[dict[str, str]] = []
+    for c in json_list(article.get("contributors")):
+        if not isinstance(c, dict) or not c.get("name") or str(c["name"]) in shown:
+            continue
+        shown.add(str(c["name"]))
+        contributors.append({"name": str(c["name"]), "role": str(c.get("role") or "")})
+    return {"authors": authors, "contributors": contributors, "editor": editor}
+
+
+def extraction_flags(article: dict[str, Any]) -> list[str]:
+    """The names of the article's extraction flags (pipelines.extract.flags.FLAGS says what each means)."""
+    return [str(name) for name in json_list(article.get("extraction_flags")) if name]
 
 
 async def article_context(db: Any, article_id: str) -> dict[str, Any] | None:
@@ -90,18 +100,23 @@ async def article_context(db: Any, article_id: str) -> dict[str, Any] | None:
             "select count(*) from article_versions where article_id = :id", {"id": article["id"]}
         )
     ).first()[0]
+    source = (
+        await db.execute("select name from sources where key = :key", {"key": article.get("source")})
+    ).first()
     return {
         "article": article,
         "byline": byline(article),
         "paragraphs": paragraphs(article.get("text")),
         "tags": [str(t) for t in json_list(article.get("tags")) if t],
         "categories": [str(c) for c in json_list(article.get("categories")) if c],
+        "flags": extraction_flags(article),
         "original_href": safe_href(article.get("url")),
         "canonical_href": safe_href(article.get("canonical_url")),
         "captures": captures,
         "same_story": same_story,
         "cluster": cluster,
         "version_count": versions,
+        "source_name": (source[0] if source else None) or article.get("source"),
     }
 
 

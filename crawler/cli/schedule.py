@@ -1,4 +1,7 @@
-"""``newsarchive schedule`` (crawl each source when due) and ``newsarchive status`` (source health)."""
+"""``newsarchive schedule`` (crawl each source when due) and ``newsarchive status`` (source health).
+
+The library, APScheduler and rich are imported inside the commands, so ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +10,36 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from crawler.cli.options import DB_OPTION, SET_OPTION, VERBOSE_OPTION, WORKERS_OPTION, sources_option
-from pipelines.archive.schema import DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW, open_archive
-from pipelines.schedule.due import interval_seconds
-from pipelines.schedule.health import Thresholds, source_health
-from pipelines.schedule.scheduler import CrawlOptions, Scheduler
-from pipelines.sources import DEFAULT_SOURCES_FILE, Source, SourcesError, load_sources
+from crawler.cli.options import (
+    DB_OPTION,
+    EXIT_FAILURES,
+    SET_OPTION,
+    VERBOSE_OPTION,
+    WORKERS_OPTION,
+    ConfigurationError,
+    check_archive,
+    sources_option,
+)
+from pipelines.sources import DEFAULT_SOURCES_FILE
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from pipelines.sources import Source
+
+# = pipelines.archive.schema.DEFAULT_MAX_FAILURES and DEFAULT_USUAL_WEEKLY_NEW (a unit test checks).
+DEFAULT_MAX_FAILURES = 3
+DEFAULT_USUAL_WEEKLY_NEW = 7
 
 
 def _load(sources_file: str) -> dict[str, Source]:
+    from pipelines.schedule.due import interval_seconds
+    from pipelines.sources import SourcesError, load_sources
+
     try:
         sources = load_sources(sources_file)
         for source in sources.values():
@@ -31,7 +49,7 @@ def _load(sources_file: str) -> dict[str, Source]:
                 problem = f"source '{source.key}': field 'schedule': {exc}"
                 raise SourcesError(f"{sources_file}: {problem}") from None
     except SourcesError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise ConfigurationError(str(exc)) from None
     return sources
 
 
@@ -71,6 +89,10 @@ def schedule(
 
         newsarchive schedule --once --db archive.db   # from cron or a systemd timer
     """
+    from pipelines.schedule.scheduler import CrawlOptions, Scheduler
+
+    sources = _load(sources_file)
+    check_archive(db_path)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr, force=True
     )
@@ -78,7 +100,7 @@ def schedule(
     options = CrawlOptions(
         db_path=db_path, sources_file=sources_file, overrides=overrides, workers=workers, verbose=verbose
     )
-    scheduler = Scheduler(options, _load(sources_file), max_parallel=max_parallel, max_jitter=jitter)
+    scheduler = Scheduler(options, sources, max_parallel=max_parallel, max_jitter=jitter)
     if once:
         scheduler.run_once()
     else:
@@ -101,29 +123,64 @@ def _when(value: str | None, now: datetime) -> str:
     return f"{max(seconds, 0)}s ago"
 
 
+COLUMNS = (
+    "source", "last run", "outcome", "last success", "fails", "new 1d", "new 7d", "dated", "author",
+    "body>200", "problem / flags",
+)  # fmt: skip
+_LEFT = {"source", "last run", "outcome", "last success", "problem / flags"}
+
+
+def _cells(row: dict[str, Any], now: datetime) -> list[str]:
+    return [
+        row["source"],
+        _when(row["last_run"], now),
+        row["last_outcome"] or "",
+        _when(row["last_success"], now),
+        str(row["consecutive_failures"]),
+        str(row["new_1d"]),
+        str(row["new_7d"]),
+        _share(row["dated_share"]),
+        _share(row["author_share"]),
+        _share(row["body_share"]),
+        "; ".join(row["flags"]) or row.get("last_problem") or "",
+    ]
+
+
 def _table(rows: list[dict[str, Any]], now: datetime) -> Table:
+    from rich.cells import cell_len
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title="Source health", title_justify="left")
-    for column in ("source", "last run", "outcome", "last success", "fails", "new 1d", "new 7d"):
-        table.add_column(column, justify="right" if column.startswith(("fails", "new")) else "left")
-    for column in ("dated", "author", "body>200", "problem / flags"):
-        table.add_column(column, justify="left" if column.startswith("problem") else "right")
+    for column in COLUMNS:
+        table.add_column(column, justify="left" if column in _LEFT else "right")
+    # A source's key is what a reader looks for: never cut or wrapped, however narrow the terminal.
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = max((cell_len(str(row["source"])) for row in rows), default=6)
     for row in rows:
-        flagged = bool(row["flags"])
-        notes = "; ".join(row["flags"]) or row.get("last_problem") or ""
-        table.add_row(
-            f"[red]{row['source']}[/red]" if flagged else row["source"],
-            _when(row["last_run"], now),
-            row["last_outcome"] or "",
-            _when(row["last_success"], now),
-            str(row["consecutive_failures"]),
-            str(row["new_1d"]),
-            str(row["new_7d"]),
-            _share(row["dated_share"]),
-            _share(row["author_share"]),
-            _share(row["body_share"]),
-            f"[red]{notes}[/red]" if flagged else notes,
-        )
+        cells = [escape(cell) for cell in _cells(row, now)]
+        if row["flags"]:
+            cells[0], cells[-1] = f"[red]{cells[0]}[/red]", f"[red]{cells[-1]}[/red]"
+        table.add_row(*cells)
     return table
+
+
+def plain_table(rows: list[dict[str, Any]], now: datetime) -> list[str]:
+    """The health table as plain lines for a pipe, a file or cron mail: columns padded to their widest
+    cell (counted in terminal cells: a Chinese character is two), nothing cut, no colour."""
+    from rich.cells import cell_len
+
+    table = [list(COLUMNS), *(_cells(row, now) for row in rows)]
+    widths = [max(cell_len(line[i]) for line in table) for i in range(len(COLUMNS))]
+    lines = []
+    for line in table:
+        padded = []
+        for i, cell in enumerate(line):
+            gap = " " * (widths[i] - cell_len(cell))
+            last = i == len(line) - 1
+            padded.append(cell if last else (cell + gap if COLUMNS[i] in _LEFT else gap + cell))
+        lines.append("  ".join(padded).rstrip())
+    return lines
 
 
 @click.command()
@@ -162,23 +219,34 @@ def status(
 
         newsarchive status --db archive.db > /dev/null || newsarchive status --db archive.db
     """
-    if not Path(db_path).exists():
-        raise click.ClickException(f"{db_path} does not exist")
     if sources_file is None and Path(DEFAULT_SOURCES_FILE).exists():
         sources_file = DEFAULT_SOURCES_FILE
     sources = _load(sources_file) if sources_file else None
+    check_archive(db_path, must_exist=True)
+
+    from pipelines.archive.schema import open_archive
+    from pipelines.schedule.health import Thresholds, source_health
+
     now = datetime.now(UTC)
     db = open_archive(db_path)
     try:
         rows = source_health(db, Thresholds(max_failures, usual_weekly_new), sources, now)
     finally:
         db.close()
+    flagged = [row["source"] for row in rows if row["flags"]]
+    verdict = f"flagged: {', '.join(flagged)}" if flagged else "all sources healthy"
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    else:
+    elif sys.stdout.isatty():
+        from rich.console import Console
+
         console = Console(highlight=False)
         console.print(_table(rows, now))
-        flagged = [row["source"] for row in rows if row["flags"]]
-        console.print(f"flagged: {', '.join(flagged)}" if flagged else "all sources healthy")
-    if any(row["flags"] for row in rows):
-        sys.exit(1)
+        console.print(verdict, markup=False)
+    else:
+        # A pipe, a file or cron: plain lines that keep every source name whole for scripts and mail.
+        for line in plain_table(rows, now):
+            click.echo(line)
+        click.echo(verdict)
+    if flagged:
+        sys.exit(EXIT_FAILURES)

@@ -1,21 +1,23 @@
-"""``newsarchive reextract`` and ``newsarchive export-warc``: working from the WARC archive, offline."""
+"""``newsarchive reextract`` and ``newsarchive export-warc``: working from the WARC archive, offline.
+
+The library is imported inside the commands, so ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
 import sys
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.cli.options import DB_OPTION, WORKERS_OPTION
-from pipelines.archive.lookup import Selection, select_capture_groups
-from pipelines.archive.schema import open_archive
-from pipelines.warc.export import export_groups
-from pipelines.warc.records import DEFAULT_MAX_SIZE, default_warc_dir, software
-from pipelines.warc.reextract import Summary, parse_since
-from pipelines.warc.reextract import reextract as reextract_archive
+from crawler.cli.options import DB_OPTION, EXIT_FAILURES, WORKERS_OPTION, ConfigurationError, check_archive
+
+if TYPE_CHECKING:
+    from pipelines.warc.reextract import Summary
+
+DEFAULT_MAX_SIZE = 1_000_000_000  # = pipelines.warc.records.DEFAULT_MAX_SIZE (a unit test checks)
 
 _warc_dir = click.option(
     "--warc-dir",
@@ -26,15 +28,30 @@ _source = click.option("--source", metavar="KEY", help="Only this source's artic
 _since = click.option("--since", metavar="DATE", help="Only captures made on or after DATE (ISO 8601).")
 
 
-def _open(db_path: str, warc_dir: str | None) -> tuple[Any, Path]:
-    if not Path(db_path).exists():
-        raise click.ClickException(f"{db_path} does not exist")
-    return open_archive(db_path), Path(warc_dir) if warc_dir else default_warc_dir(db_path)
+def _open(db_path: str, warc_dir: str | None, source: str | None) -> tuple[Any, Path]:
+    """The archive and its WARC folder; a --source the archive does not know is an error naming those
+    it knows (a misspelling would otherwise select nothing and succeed)."""
+    from pipelines.archive.lookup import source_keys
+    from pipelines.archive.schema import open_archive
+    from pipelines.warc.records import default_warc_dir
+
+    check_archive(db_path, must_exist=True)
+    db = open_archive(db_path)
+    if source is not None:
+        known = source_keys(db)
+        if source not in known:
+            db.close()
+            raise ConfigurationError(
+                f"unknown source {source!r} (known: {', '.join(known) or 'none, the archive is empty'})"
+            )
+    return db, Path(warc_dir) if warc_dir else default_warc_dir(db_path)
 
 
 def _utc(value: str | None, option: str, *, end_of_day: bool = False) -> str | None:
     if value is None:
         return None
+    from pipelines.warc.reextract import parse_since
+
     try:
         if end_of_day and len(value) == 10:  # a bare date: the whole day is included
             value = (date.fromisoformat(value) + timedelta(days=1)).isoformat()
@@ -71,20 +88,26 @@ def reextract(
     name and version. Articles whose WARC record is missing or damaged are reported by id; the others
     are processed all the same (exit status 1 when any failed).
 
+    Exit status 1 when an article failed, 2 for an unknown --source, 3 when the archive cannot be opened.
+
     Example:
 
         newsarchive reextract --db archive.db --source ifeng-qingdao --since 2024-03-01 --dry-run
     """
-    db, folder = _open(db_path, warc_dir)
+    since_utc = _utc(since, "--since")
+    db, folder = _open(db_path, warc_dir, source)
+
+    from pipelines.warc.reextract import reextract as reextract_archive
+
     try:
         summary = reextract_archive(
-            db, folder, source=source, since=_utc(since, "--since"), dry_run=dry_run, workers=workers
+            db, folder, source=source, since=since_utc, dry_run=dry_run, workers=workers
         )
     finally:
         db.close()
     _print_summary(summary, dry_run=dry_run, show=show)
     if summary.failed:
-        sys.exit(1)
+        sys.exit(EXIT_FAILURES)
 
 
 def _print_summary(summary: Summary, *, dry_run: bool, show: int) -> None:
@@ -138,10 +161,15 @@ def export_warc(
 
         newsarchive export-warc --db archive.db --source ifeng-qingdao --since 2024-03-01 --out export/
     """
-    db, folder = _open(db_path, warc_dir)
+    window_since, window_until = _utc(since, "--since"), _utc(until, "--until", end_of_day=True)
+    db, folder = _open(db_path, warc_dir, source)
+
+    from pipelines.archive.lookup import Selection, select_capture_groups
+    from pipelines.warc.export import export_groups
+    from pipelines.warc.records import software
+
     try:
-        window = Selection(source, _utc(since, "--since"), _utc(until, "--until", end_of_day=True))
-        groups = select_capture_groups(db, window)
+        groups = select_capture_groups(db, Selection(source, window_since, window_until))
     finally:
         db.close()
     described = ", ".join(
@@ -155,4 +183,4 @@ def export_warc(
     for capture_id, reason in result.failed:
         click.echo(f"failed: capture {capture_id}: {reason}", err=True)
     if result.failed:
-        sys.exit(1)
+        sys.exit(EXIT_FAILURES)

@@ -36,13 +36,21 @@ class SeedsSpider(scrapy.Spider):
         "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
     }
 
-    def __init__(self, path: str | None = None, paths: Iterable[str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        path: str | None = None,
+        paths: Iterable[str] | None = None,
+        source: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         # -a path=a:b on the command line (os.pathsep-separated); a list from the Python API.
         self.paths = list(paths or []) + (path.split(os.pathsep) if path else [])
         if not self.paths:
             raise ValueError("the seeds spider needs a path: scrapy crawl seeds -a path=seeds/")
-        self.run_args = {"paths": self.paths}
+        # -a source=KEY (ingest --source): the source of documents whose sidecar or front matter names none.
+        self.default_source = source or None
+        self.run_args = {"paths": self.paths, **({"source": source} if source else {})}
 
     async def start(self) -> AsyncIterator[Any]:
         files, errors = discover_seed_files(self.paths)
@@ -66,7 +74,10 @@ class SeedsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("archive/inputs")
         path = Path(file_uri_to_path(response.url))
         try:
-            yield seed_document(path, name, response.body, capture_id=response.meta.get(CAPTURE_META))
+            document = seed_document(path, name, response.body, capture_id=response.meta.get(CAPTURE_META))
+            if self.default_source and not document.source:
+                document.source = self.default_source
+            yield document
         except DocumentError as exc:
             report_failure(self.crawler, exc.input, exc.reason, stage="read")
 

@@ -10,6 +10,7 @@ import contextlib
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -154,7 +155,7 @@ ARTICLES = Table(
         "contributors": str,  # JSON list of {"name", "role"}
         "editor": str,
         "source_outlet": str,  # the outlet a repost credits ("来源：")
-        "published": str,  # ISO 8601 with offset
+        "published": str,  # ISO 8601 with offset, or "2004", "2004-05", "2004-05-20": as the page states it
         "modified": str,
         "language": str,
         "summary": str,
@@ -177,6 +178,10 @@ ARTICLES = Table(
         "extractor": str,
         "extractor_version": str,
         "encoding": str,
+        "published_precision": str,  # how much of the date the page states: year, month, day, minute, second
+        "published_utc": str,  # the published moment in UTC ("…Z"; a period's start): sorts across offsets
+        "published_text": str,  # the date as the page wrote it
+        "extraction_flags": str,  # JSON list of what looks wrong (pipelines.extract.flags.FLAGS)
     },
     pk="id",
     not_null=frozenset({"text", "content_hash", "first_seen"}),
@@ -192,6 +197,7 @@ ARTICLES = Table(
         ("source", "published"),
         ("region", "published"),
         ("section", "published"),
+        ("published_utc",),
         ("language",),
         ("content_hash",),
         ("cluster_id",),
@@ -416,6 +422,24 @@ def open_archive(path: str) -> sqlite_utils.Database:
     # fsync per commit: most of a crawl's storage time.
     db.execute("PRAGMA synchronous = NORMAL")
     return db
+
+
+class ArchiveUnavailable(Exception):
+    """The archive database cannot be used: its folder is missing, it is not a database, it is read-only."""
+
+
+def check_archive(path: str, *, must_exist: bool = False) -> None:
+    """Open the archive once (creating it unless ``must_exist``) with its schema brought up to date, so a
+    command fails at once with one line (ArchiveUnavailable) instead of in the middle of its work."""
+    target = Path(path)
+    if must_exist and not target.exists():
+        raise ArchiveUnavailable(f"{path} does not exist")
+    if not target.parent.is_dir():
+        raise ArchiveUnavailable(f"{path}: the folder {target.parent} does not exist")
+    try:
+        open_archive(path).close()
+    except (sqlite3.Error, OSError) as exc:
+        raise ArchiveUnavailable(f"{path}: cannot use it as the archive: {exc}") from None
 
 
 # --- Scheduling and crawl health (pipelines.schedule.due, pipelines.schedule.health) ---------------------

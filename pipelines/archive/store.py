@@ -9,9 +9,10 @@ also checks exact duplicates and re-clusters; the functions here are its steps.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -59,10 +60,36 @@ def _comparable(row: Mapping[str, Any]) -> dict[str, Any]:
     return {field: row.get(field) for field in CONTENT_FIELDS}
 
 
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """One transaction around a write of several statements: all of it is stored, or none.
+
+    Needed because sqlite-utils' ``execute`` commits each write statement made outside a transaction, and
+    ``with db.conn:`` does not open one (it only commits on exit). Opens ``BEGIN IMMEDIATE`` (the write lock
+    is taken before the first read, so busy_timeout applies; see ``pipelines.dedup.near.transaction``), or,
+    inside an open transaction, a savepoint: the outer transaction commits it. Table methods of sqlite-utils
+    nest as savepoints, so they do not commit halfway. A step that commits the transaction itself (story
+    clustering's ``near.transaction``) ends it early; what follows commits on its own.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():  # a savepoint
+            yield
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    if db.conn.in_transaction:
+        db.conn.execute("COMMIT")
+
+
 def save_redirect(db: sqlite_utils.Database, from_url: str, to_url: str, status: int) -> None:
     """Remember a redirect; if its target is already an article, the old URL becomes one of its keys."""
     now = now_iso()
-    with db.conn:
+    with write_transaction(db):
         db.execute(
             "insert into redirects (from_url, to_url, status, first_seen, last_seen) values (?, ?, ?, ?, ?) "
             "on conflict (from_url) do update set to_url = excluded.to_url, status = excluded.status, "
@@ -91,14 +118,15 @@ def _ensure_source(db: sqlite_utils.Database, key: str) -> str | None:
     if row:
         return row[0]
     kind = "local" if key == "seeds" else "site"
-    db.table("sources").insert({"key": key, "name": key, "added": now_iso(), "kind": kind})
+    name = "Local documents" if key == "seeds" else key  # what Datasette shows for articles.source
+    db.table("sources").insert({"key": key, "name": name, "added": now_iso(), "kind": kind})
     return None
 
 
 def save_source(db: sqlite_utils.Database, source: Source) -> None:
     """Record a declared source (from sources.toml), and give its articles the source's region."""
     row = db.execute("select added from sources where key = ?", [source.key]).fetchone()
-    with db.conn:
+    with write_transaction(db):
         db.table("sources").upsert(
             {
                 "key": source.key,
@@ -153,7 +181,7 @@ def save_article(
     now = now_iso()
     values = _row_values(record)
     values.update(run_id=run_id, capture_id=capture_id)
-    with db.conn:
+    with write_transaction(db):
         region = _ensure_source(db, values["source"])
         if not values.get("region"):
             values["region"] = region
@@ -193,7 +221,7 @@ def save_article(
 
 def save_duplicate(db: sqlite_utils.Database, record: Mapping[str, Any], original_id: int) -> None:
     """Remember an exact copy's keys as aliases of the original, so it is recognised next time."""
-    with db.conn:
+    with write_transaction(db):
         add_keys(db, original_id, record.get("keys") or [], kind="duplicate")
 
 
@@ -221,7 +249,7 @@ def save_reextraction(
 
 def mark_not_modified(db: sqlite_utils.Database, article_id: int) -> None:
     """A conditional re-fetch answered 304: the article was checked now and is unchanged."""
-    with db.conn:
+    with write_transaction(db):
         db.execute("update articles set fetched_at = ? where id = ?", [now_iso(), article_id])
 
 
@@ -241,7 +269,7 @@ def move_cluster_members(db: sqlite_utils.Database, from_clusters: Iterable[int]
 
 def set_capture_document(db: sqlite_utils.Database, capture_id: int, document: str) -> None:
     """How the spider described the input of a capture (JSON), so re-extraction can rebuild it."""
-    with db.conn:
+    with write_transaction(db):
         db.execute("update captures set document = ? where id = ?", [document, capture_id])
 
 
@@ -249,22 +277,21 @@ def save_capture(db: sqlite_utils.Database, capture: Mapping[str, Any]) -> int:
     values = dict(capture)
     if isinstance(values.get("headers"), Mapping):
         values["headers"] = json.dumps(dict(values["headers"]), ensure_ascii=False)
-    with db.conn:
+    with write_transaction(db):
         return last_pk(db.table("captures").insert(values))
 
 
 def save_captures(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> list[int]:
     """Insert a batch of captures rows (headers already JSON) in one transaction; returns their ids."""
     ids = []
-    with db.conn:
-        db.execute("begin immediate")  # one transaction; sqlite_utils would commit each insert
+    with write_transaction(db):
         for values in rows:
             ids.append(last_pk(db.table("captures").insert(values)))
     return ids
 
 
 def warc_file_opened(db: sqlite_utils.Database, name: str, run_id: int | None) -> None:
-    with db.conn:
+    with write_transaction(db):
         db.table("warc_files").insert({"name": name, "run_id": run_id, "opened": now_iso()})
 
 
@@ -276,5 +303,5 @@ def warc_file_closed(
     values: dict[str, Any] = {"closed": now_iso(), "size": size}
     if cut is not None:
         values.update(cut=cut, problem=problem)
-    with db.conn:
+    with write_transaction(db):
         db.table("warc_files").update(name, values)

@@ -14,8 +14,10 @@ from typing import Any
 
 import yaml
 
+from pipelines.documents.safe_yaml import load_yaml
 from pipelines.errors import DocumentError
 from pipelines.extract import parse_datetime_text
+from pipelines.extract.dates import parse_partial_date, precision_of
 from pipelines.text.cjk import HAN_CHAR
 
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
@@ -28,7 +30,7 @@ CHINA_TZ = "Asia/Shanghai"
 @dataclass
 class FrontMatterDocument:
     title: str
-    published: str | None  # ISO 8601 with offset
+    published: str | None  # "2004", "2004-05", "2004-05-20" or ISO 8601 with offset, as the header states it
     archived_by: str | None
     tags: list[str]
     categories: list[str]
@@ -92,13 +94,23 @@ def _as_list(value: Any, name: str, field_name: str) -> list[str]:
 
 
 def _published(value: Any, name: str, default_tz: str) -> str | None:
+    """The document's date as precisely as it is written: "2004", "2004-05", "2004-05-20" or a time with
+    offset (the document's zone when it names none). Never a made-up midnight or first of January."""
     if value in (None, ""):
         return None
-    if isinstance(value, dt.date):  # YAML reads unquoted dates and datetimes itself (datetime is a date)
+    if isinstance(value, dt.datetime):  # YAML reads unquoted datetimes and dates itself
         value = value.isoformat()
-    parsed = parse_datetime_text(str(value), default_tz=default_tz)
+    elif isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    partial = parse_partial_date(text, default_tz=default_tz)
+    if partial is not None:
+        return partial.iso()
+    parsed = parse_datetime_text(text, default_tz=default_tz)
     if parsed is None:
-        raise DocumentError(name, f"unparseable date {str(value)!r} in front matter")
+        raise DocumentError(name, f"unparseable date {text!r} in front matter")
+    if precision_of(text) == "day":
+        return parsed.date().isoformat()
     return parsed.isoformat()
 
 
@@ -110,7 +122,7 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
         raise DocumentError(name, "broken front matter: the opening '---' has no closing '---' line")
     header, body = text[fences[0].end() : fences[1].start()], text[fences[1].end() :]
     try:
-        meta = yaml.safe_load(header) if header.strip() else {}
+        meta = load_yaml(header) if header.strip() else {}  # aliases within a budget
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""

@@ -7,20 +7,26 @@ re-extraction from the raw archive. It is a plain function of plain data, so it 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from pipelines.documents.frontmatter import parse_front_matter
 from pipelines.documents.records import build_record
+from pipelines.documents.seed_files import known_timezone
 from pipelines.errors import DocumentError
 from pipelines.extract import NotAnArticle, extract_page
 from pipelines.extract.charsets import declared_charset, normalise_charset
+from pipelines.headers import header_value, with_header
 
 _HTML_SNIFF = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title|div|article|p)\b", re.IGNORECASE)
 # Control bytes that no text document contains (TAB, LF, VT, FF and CR are text).
 _CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
+# The start of a text document in ASCII: markup, front matter or a BOM-less XML declaration.
+_ASCII_MARKUP = re.compile(rb"^\s*(?:<|---)")
 
 
 @dataclass
@@ -48,6 +54,32 @@ def sniff_kind(body: bytes) -> str:
     if _HTML_SNIFF.search(head):
         return "html"
     return "unknown"
+
+
+def utf16_as_utf8(doc: RawDocument) -> RawDocument:
+    """A UTF-16 document re-encoded as UTF-8 (and said so in its Content-Type), so that the junk check, which
+    refuses NUL bytes, and the decoders read it as the text it is; any other document as it is. UTF-16 is
+    recognised by its BOM, or without one by ASCII markup ('<', '---') in every other byte of its start."""
+    body = doc.body
+    if body.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return doc
+    head = body[:8]
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif len(head) == 8 and head[1::2] == b"\0" * 4 and _ASCII_MARKUP.match(head[0::2]):
+        encoding = "utf-16-le"
+    elif len(head) == 8 and head[0::2] == b"\0" * 4 and _ASCII_MARKUP.match(head[1::2]):
+        encoding = "utf-16-be"
+    else:
+        return doc
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError:
+        return doc
+    content_type = header_value(doc.headers, "Content-Type") or "text/html"
+    mime = content_type.split(";", 1)[0].strip() or "text/html"
+    headers = with_header(doc.headers, "Content-Type", f"{mime}; charset=utf-8")
+    return dataclasses.replace(doc, body=text.encode("utf-8"), headers=headers)
 
 
 def check_not_junk(doc: RawDocument) -> None:
@@ -86,6 +118,7 @@ def record_from_document(doc: RawDocument) -> dict[str, Any]:
     document is read as its HTML plus its header's fields, an HTML page as received; both go through
     pipelines.extract.extract_page, and a page that is not an article is a DocumentError with ``not_article``.
     """
+    doc = utf16_as_utf8(doc)
     check_not_junk(doc)
     kind = doc.kind if doc.kind != "auto" else sniff_kind(doc.body)
     fetched_at = datetime.fromisoformat(doc.fetched_at)
@@ -97,6 +130,10 @@ def record_from_document(doc: RawDocument) -> dict[str, Any]:
     record_fields: dict[str, Any]
     if kind == "frontmatter":
         front = parse_front_matter(decode_text_document(doc), doc.name, timezone=doc.timezone)
+        if not known_timezone(front.timezone):  # never a silent UTC, nor a path ('../../etc/passwd')
+            raise DocumentError(doc.name, f"timezone is not a known time zone: {front.timezone!r}")
+        if front.url and urlsplit(front.url).scheme.lower() not in ("http", "https"):
+            raise DocumentError(doc.name, f"url must be an http(s) URL, not {front.url!r}")
         page, url, headers, timezone = front.to_html(), front.url or doc.url, None, front.timezone
         record_fields = {
             "source": front.source or doc.source,

@@ -39,9 +39,19 @@ EXTRACTED_FIELDS = (
     "image",
 )
 # Extracted fields that are lists in a record (JSON arrays in the database, pipelines.archive.store).
-LIST_FIELDS = ("authors", "contributors", "tags", "categories", "images")
-# How the record was produced: stored, but a change here alone is not a change of the article.
-PROVENANCE_FIELDS = ("extractor", "extractor_version", "encoding")
+LIST_FIELDS = ("authors", "contributors", "tags", "categories", "images", "extraction_flags")
+# How the record was produced and how sure the extractor is: stored, but a change here alone is not a
+# change of the article (the precision and UTC form of ``published`` follow from it; the flags are the
+# extractor's judgement, which a newer extractor may revise without the page changing).
+PROVENANCE_FIELDS = (
+    "extractor",
+    "extractor_version",
+    "encoding",
+    "published_precision",
+    "published_utc",
+    "published_text",
+    "extraction_flags",
+)
 
 # What makes two fetches of one article "the same": a change in any of these is a new version. The URL it
 # was fetched by is not among them: reaching the same page by an alias is not a change of the article.

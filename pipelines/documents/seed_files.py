@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipelines.errors import DocumentError
 from pipelines.headers import with_header
@@ -25,6 +29,11 @@ DOCUMENT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".shtml", ".xh
 FOLDER_DOCS = {"readme", "license", "licence", "changelog", "contributing"}
 SIDECAR_SUFFIX = ".json"
 _SIDECAR_KEYS = {"url", "fetched_at", "source", "headers", "timezone", "encoding"}
+# A document (or sidecar) larger than this is not read: a news page is far smaller (crawls cut responses at
+# DOWNLOAD_MAXSIZE, 8 MB, too).
+MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+MAX_SIDECAR_BYTES = 1024 * 1024
+_TZ_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*$")
 
 
 @dataclass(frozen=True)
@@ -45,11 +54,41 @@ def _is_seed_name(name: str) -> bool:
     return not name.startswith(".") and suffix in DOCUMENT_SUFFIXES and stem not in FOLDER_DOCS
 
 
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a folder" if stat.S_ISDIR(mode) else "not a file"
+
+
+def _file_problem(path: Path, folder: Path | None) -> str | None:
+    """Why the document at ``path`` (found in ``folder``, or named itself) is not read, None when it is
+    a regular file within budget. Only regular files: a FIFO would hang the reader and a device (a link to
+    ``/dev/zero``) never ends; the size is checked before anything is read; a symbolic link inside a
+    folder must stay inside it (a link to ``/etc/passwd`` is not a seed). A file named explicitly may be a
+    link to anywhere: the user asked for it."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if not stat.S_ISREG(info.st_mode):
+        return f"not a regular file ({_kind(info.st_mode)})"
+    if folder is not None and not path.resolve().is_relative_to(folder.resolve()):
+        return f"a symbolic link out of {display_name(folder.absolute())}, not followed"
+    if info.st_size > MAX_DOCUMENT_BYTES:
+        return f"too large: {info.st_size:,} bytes (at most {MAX_DOCUMENT_BYTES:,} are read)"
+    return None
+
+
 def discover_seed_files(paths: Iterable[str]) -> tuple[list[SeedFile], list[DocumentError]]:
     """Expand files and folders (recursively, in name order) into seed files, and errors for bad paths.
 
     A file named explicitly is always read; inside folders only document suffixes are taken, and hidden
-    files and folders are skipped.
+    files and folders are skipped. Only regular files within ``MAX_DOCUMENT_BYTES`` are read, and no
+    symbolic link out of a named folder is followed (``_file_problem``): the others are errors.
     """
     files: list[SeedFile] = []
     errors: list[DocumentError] = []
@@ -59,15 +98,21 @@ def discover_seed_files(paths: Iterable[str]) -> tuple[list[SeedFile], list[Docu
         if not path.exists():
             errors.append(DocumentError(raw, "no such file or folder"))
             continue
+        folder: Path | None = None
         if path.is_dir():
+            folder = path
             found: list[Path] = []
-            for root, dirs, names in os.walk(path):
+            for root, dirs, names in os.walk(path):  # os.walk does not descend into linked folders
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found.extend(Path(root, n) for n in names if _is_seed_name(n))
             candidates = sorted(found)
         else:
             candidates = [path]
         for candidate in candidates:
+            problem = _file_problem(candidate, folder)
+            if problem is not None:
+                errors.append(DocumentError(display_name(candidate.absolute()), problem))
+                continue
             resolved = candidate.resolve()
             if resolved not in seen:
                 seen.add(resolved)
@@ -82,8 +127,17 @@ def sidecar_path(path: Path) -> Path:
 def read_sidecar_bytes(path: Path, name: str) -> bytes | None:
     """The sidecar of the document at ``path`` as it is on disk, None when it has none; DocumentError
     naming the sidecar when it is there but cannot be read."""
+    sidecar = sidecar_path(path)
     try:
-        return sidecar_path(path).read_bytes()
+        info = sidecar.stat()
+        if not stat.S_ISREG(info.st_mode):
+            kind = _kind(info.st_mode)
+            raise DocumentError(name + SIDECAR_SUFFIX, f"unreadable sidecar: not a regular file ({kind})")
+        if info.st_size > MAX_SIDECAR_BYTES:
+            raise DocumentError(
+                name + SIDECAR_SUFFIX, f"unreadable sidecar: too large ({info.st_size:,} bytes)"
+            )
+        return sidecar.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -114,11 +168,30 @@ def parse_sidecar(data: bytes, name: str) -> dict[str, Any]:
         if fetched.tzinfo is None:
             raise DocumentError(sidecar_name, "fetched_at needs a UTC offset, e.g. 2024-03-01T10:00:00+08:00")
         fields["fetched_at"] = fetched.isoformat()
+    url = fields.get("url")
+    if url is not None:
+        parts = urlsplit(str(url)) if isinstance(url, str) else None
+        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            raise DocumentError(sidecar_name, f"url must be an http(s) URL, not {url!r}")
+    timezone = fields.get("timezone")
+    if timezone is not None and not known_timezone(timezone):
+        raise DocumentError(sidecar_name, f"timezone is not a known time zone: {timezone!r}")
     headers = fields.get("headers") or {}
     if not isinstance(headers, dict):
         raise DocumentError(sidecar_name, "headers must be a JSON object of strings")
     fields["headers"] = {str(k): str(v) for k, v in headers.items()}
     return fields
+
+
+def known_timezone(name: object) -> bool:
+    """An IANA time zone name (``Asia/Shanghai``, ``UTC``); never a path (``../../etc/passwd``)."""
+    if not isinstance(name, str) or not _TZ_NAME.match(name) or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def read_sidecar(path: Path, name: str) -> dict[str, Any]:

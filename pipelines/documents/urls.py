@@ -78,6 +78,13 @@ def canonicalize_url(url: str, *, host_aliases: Mapping[str, str] | None = None)
     names it. Idempotent: canonicalising a canonical URL gives it back.
     """
     url = url.strip()
+    try:
+        return _canonical(url, host_aliases)
+    except ValueError:  # a malformed host or port ("http://[::1", ":99999"): left as given, for the
+        return url  # fetch policy to refuse, rather than abandoning the page that links to it
+
+
+def _canonical(url: str, host_aliases: Mapping[str, str] | None) -> str:
     parts = urlsplit(url)
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         return url
@@ -91,6 +98,8 @@ def canonicalize_url(url: str, *, host_aliases: Mapping[str, str] | None = None)
     host = (safe.hostname or "").rstrip(".")
     aliases = {k.lower(): v.lower() for k, v in (host_aliases or {}).items()}
     host = aliases.get(host, host)
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
     netloc = host if safe.port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{safe.port}"
     return urlunsplit((scheme, netloc, safe.path or "/", safe.query, ""))
 

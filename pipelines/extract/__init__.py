@@ -1,8 +1,8 @@
 """Article extraction for newsarchive: trafilatura plus rules for Chinese news pages.
 
 Public API (others code against it): :func:`extract_page`, :class:`ExtractedArticle`,
-:class:`NotAnArticle`, :func:`decode_html`, :func:`parse_datetime_text`, ``EXTRACTOR_NAME``,
-``EXTRACTOR_VERSION``.
+:class:`NotAnArticle` (with :class:`ExtractionFailed`: a page that could not be read at all),
+:func:`decode_html`, :func:`parse_datetime_text`, ``EXTRACTOR_NAME``, ``EXTRACTOR_VERSION``.
 
 ``extractor`` orchestrates and holds no rule; each step's rules are in their own module:
 
@@ -10,7 +10,10 @@ Public API (others code against it): :func:`extract_page`, :class:`ExtractedArti
 - body: ``body`` (trafilatura, precision or balanced), ``threads`` (forum and comment posts), ``feeds`` (the
   next article appended below), ``chinese`` (Chinese body clean-up), ``furniture`` (page chrome lines)
 - fields: ``language``, ``story`` (headline, lines and credits per language) with ``titles``; ``people`` with
-  ``bylines`` (credit parsing); ``page_dates`` with ``dates`` (date text parsing); ``images``; ``summary``
+  ``bylines`` (credit parsing); ``page_dates`` with ``dates`` (date text parsing, precision); ``images``;
+  ``summary``; ``keywords`` (tags)
+- judgement: ``mainblock`` (the page's main text block: a fragment body replaced, lead paragraphs put back),
+  ``flags`` (what looks wrong, stored with the article)
 - shared: ``locate`` (tree look-ups by text), ``lists`` (``unique``); ``worker`` sets up an extraction process
 """
 
@@ -20,6 +23,7 @@ from .extractor import (
     EXTRACTOR_NAME,
     EXTRACTOR_VERSION,
     ExtractedArticle,
+    ExtractionFailed,
     NotAnArticle,
     extract_page,
 )
@@ -28,6 +32,7 @@ __all__ = [
     "EXTRACTOR_NAME",
     "EXTRACTOR_VERSION",
     "ExtractedArticle",
+    "ExtractionFailed",
     "NotAnArticle",
     "decode_html",
     "extract_page",

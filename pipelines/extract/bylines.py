@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 
 from pipelines.text.cjk import HAN
 
-__all__ = ["Credits", "header_credits", "names_only", "parse_credits", "person_names", "strip_byline"]
+__all__ = [
+    "Credits",
+    "header_credits",
+    "names_only",
+    "parse_credits",
+    "person_names",
+    "role_of_label",
+    "strip_byline",
+]
 
 # Role words → role.  Sorted longest first so "责任编辑" wins over "编辑", "摄影记者" over "记者".
 _ROLES_BY_KIND = {
@@ -55,16 +63,25 @@ _SOURCE = re.compile(
 # with a middle dot; grammatical particles never occur in names.
 _CJK_NAME = re.compile(rf"^[{HAN}]{{2,5}}$|^[{HAN}]{{1,6}}[·•・][{HAN}]{{1,8}}$")
 _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z'’.\-]+(?: [A-Z][A-Za-z'’.\-]+){0,3}$")
-_NOT_IN_NAMES = set("的了是在说称这那们讯")
+# Particles and pronouns never occur in names ("我已授权" is a checkbox label, not a person).
+_NOT_IN_NAMES = set("的了是在说称这那们讯我您已")
 _ORG_END = re.compile(r"(?:社|网|網|报|報|电视台|日报|晚报|中心|集团|公司|官方|微博|微信)$")
 # Why: a role word or a piece of page chrome is never a person's name ("记者 韩冬 实习生 李沐阳"
 # lists two people; "作者：责任编辑：…" has an empty author; "扫一扫" is a share button).
 _NOT_NAMES = re.compile(
     "|".join(re.escape(w) for w, _ in _ROLE_WORDS if len(w) >= 2)
     + r"|责任|責任|来源|來源|作者|实习|實習|扫一扫|字号|分享|打印|收藏|评论|点击|阅读|浏览|关注|网|網"
+    # Why: login boxes, comment boxes and outlets' desks sit next to bylines: "我已授权", "网友",
+    # "半岛全媒体" (the desk of "半岛全媒体记者 张晓宁") are no one's name.
+    + r"|授权|授權|登录|登錄|注册|註冊|密码|密碼|验证|驗證|同意|协议|協議|用户|用戶|匿名|游客|遊客"
+    + r"|媒体|媒體|客户端"
+    + r"|新闻|新聞|频道|頻道|编辑部|本报|本報|本台"
 )
 # Why: "青岛报道" / "北京电" after the names is the dateline verb of the byline, not a person.
-_DATELINE_TOKEN = re.compile(rf"^[{HAN}]{{1,6}}(?:报道|報道|电|電|讯|訊)$")
+# A bare "报道" closes "记者 王晨 孙浩 报道" (it is the verb, not a third reporter).
+_DATELINE_TOKEN = re.compile(rf"^[{HAN}]{{0,6}}(?:报道|報道|电|電|讯|訊)$")
+# A staff code glued to a name: "责任编辑：王晓易_NE0011" (NetEase), "编辑：李明_NB123".
+_STAFF_CODE = re.compile(rf"(?<=[{HAN}])_[A-Za-z]{{1,6}}\d{{2,8}}\b")
 _NAME_SPLIT = re.compile(r"[ \u3000、，,;；]+")
 
 
@@ -110,13 +127,17 @@ def person_names(segment: str) -> list[str] | None:
 
 
 # "新华社记者", "中青报·中青网记者", "本报特约评论员": an affiliation glued to the role word.
-_AFFILIATION = re.compile(rf"[{HAN}·]{{1,12}}?(?=(?:首席|特派|见习|实习|特约)?(?:记者|評論員|评论员|通讯员))")
+# (Never a role word or what precedes it: "摄影" of "摄影记者", "记者柳德新" of "记者柳德新通讯员彭娟".)
+_AFFILIATION = re.compile(
+    rf"(?<![{HAN}·])(?:(?!记者|記者|通讯员|通訊員|评论员|評論員)[{HAN}·]){{1,12}}?(?<!摄影)(?<!摄像)"
+    r"(?=(?:首席|特派|见习|实习|特约)?(?:记者|評論員|评论员|通讯员))"
+)
 
 
 def parse_credits(text: str) -> Credits | None:
     """Parse a byline-only string; None when it contains non-credit words."""
     credits = Credits()
-    text = _AFFILIATION.sub(" ", text)
+    text = _AFFILIATION.sub(" ", _STAFF_CODE.sub("", text))
     src = _SOURCE.search(text)
     if src:
         credits.source_outlet = src["outlet"].strip()
@@ -256,22 +277,43 @@ def _user_name(name: str) -> bool:
     )
 
 
-def header_credits(text: str) -> Credits:
-    """Source outlet and named credits from the short info line under a headline."""
+def header_credits(text: str, *, unlabelled: bool = True) -> Credits:
+    """Source outlet and named credits from the short info line under a headline.
+
+    ``unlabelled``: also the names credited without a role word (the writer after "来源：OUTLET", a
+    forum's "由 NAME 发布于"); not below the body, where such lines are a comment box's commenters."""
     credits = Credits()
+    text = _STAFF_CODE.sub("", text)
     src = _SOURCE.search(text)
     if src:
         credits.source_outlet = src["outlet"].strip()
-    m = _SOURCE_THEN_NAME.search(text)
+    m = _SOURCE_THEN_NAME.search(text) if unlabelled else None
     if m and m["name"][0] in _SURNAMES and person_names(m["name"]):
         credits.add(m["name"], "author")
-    for m in _POSTED_BY.finditer(text):
+    for m in _POSTED_BY.finditer(text) if unlabelled else ():
         name = m["a"] or m["b"] or m["c"]
         if _user_name(name):
             credits.add(name, "author")
             break
-    for m in _HEADER_CREDIT.finditer(text):
-        names = person_names(m["names"])
-        for name in names or []:
+    # Why: "作者：张晓宁 半岛全媒体记者 张晓宁" — the desk glued to the next role word is no second name.
+    for m in _HEADER_CREDIT.finditer(_AFFILIATION.sub(" ", text)):
+        names = person_names(m["names"]) or []
+        # Why: in running page text the words after the names ("责任编辑：王晓易 热门跟贴 微软小冰")
+        # are name-shaped too; a further name must start with a common surname.
+        end = next(
+            (i for i, n in enumerate(names) if i and n[0] not in _SURNAMES and "·" not in n), len(names)
+        )
+        for name in names[:end]:
             credits.add(name, _ROLE_OF[m["role"]])
     return credits
+
+
+# Labels that stand alone in their own element before a writer's name ("作者", "记者：").
+_LABEL_ROLES = ("作者", "记者", "記者", "撰文")
+_LABEL = re.compile(r"^(?P<role>" + "|".join(_LABEL_ROLES) + r")\s*[:：]?$")
+
+
+def role_of_label(text: str) -> str | None:
+    """The role of a text that is only a role label ("作者", "责任编辑："), else None."""
+    m = _LABEL.match(text.strip())
+    return _ROLE_OF[m["role"]] if m else None

@@ -15,9 +15,10 @@ from pipelines.text.cjk import HAN, HAN_CHAR, HANGUL_CHAR, KANA_CHAR
 
 from .bylines import Credits, names_only, parse_credits, strip_byline
 from .dates import find_date_in_text
+from .flags import looks_like_navigation
 from .furniture import RELATED_HEADING, TAG_LINE, is_furniture, strip_image_urls
 
-__all__ = ["CleanBody", "clean_chinese_body", "is_chinese_text"]
+__all__ = ["CleanBody", "clean_chinese_body", "drop_comment_section", "is_chinese_text"]
 
 _LETTER = re.compile(r"[^\W\d_]")
 _ORIGINAL_TITLE = re.compile(r"^\s*[【\[(（]?\s*原标题|^\s*[【\[(（]?\s*原題|^\s*[【\[(（]?\s*原標題")
@@ -130,6 +131,10 @@ def clean_chinese_body(lines: list[str], *, titles: list[str]) -> CleanBody:
             line = text
         if is_furniture(line):
             continue
+        # A row of menu labels above the body ("为您推荐 - 推荐 - 娱乐 - 体育 - 财经"); bylines, read above,
+        # are short words too.
+        if not out and len(line) <= _CAPTION_CHARS and looks_like_navigation([line]):
+            continue
         # The lead is sometimes printed twice (summary box + first paragraph): keep one copy.
         # Only at the start: repeated photo captions further down are the page's own text.
         if len(out) == 1 and _norm(out[0]) == _norm(line):
@@ -177,3 +182,21 @@ def _closing_names(lines: list[str], result: CleanBody) -> None:
             if not lines[index]:
                 del lines[index]
             return
+
+
+# A comment's stamp: "微软小冰 于 2019-05-17 21:10 发表", "网友 2019-05-17 21:30 评论".
+_COMMENT_STAMP = re.compile(
+    r"^\S{2,24}\s*(?:\[[^\]]{1,20}\]\s*)?(?:于|在)?\s*(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?"
+    r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:发表|發表|发布|發佈|评论|評論|回复|回覆)$"
+)
+
+
+def drop_comment_section(lines: list[str]) -> list[str]:
+    """The body without a comment box below it: from the first comment stamp in the second half on.
+
+    Why: a portal's comment box ("热门跟贴") can sit right under the article in the same column, and the
+    body would end with commenters' posts (whose names are no authors)."""
+    for index in range(max(1, len(lines) // 2), len(lines)):
+        if len(lines[index]) <= 60 and _COMMENT_STAMP.match(lines[index]):
+            return lines[:index]
+    return lines

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["find_date_in_text", "format_datetime", "parse_datetime_text", "zone"]
+__all__ = [
+    "MONTHS",
+    "PRECISIONS",
+    "StatedDate",
+    "find_date_in_text",
+    "find_relative_date",
+    "find_stated_date",
+    "format_datetime",
+    "parse_datetime_text",
+    "parse_partial_date",
+    "precision_of",
+    "zone",
+]
+
+# How much of a date a page states, coarsest first: "2004", "2004-05", "2004-05-20", "… 10:20", "… 10:20:33".
+PRECISIONS = ("year", "month", "day", "minute", "second")
 
 _OFFSET = r"(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?"
 _TIME = (
@@ -23,7 +39,7 @@ _NUMERIC = re.compile(
 )
 # 5月20日 10:30 (year from the reference time)
 _MONTH_DAY = re.compile(r"(?<!\d)(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*[日号]" + _TIME)
-_MONTHS = {
+MONTHS = {
     m: i
     for i, names in enumerate(
         [
@@ -132,8 +148,8 @@ def parse_datetime_text(
         return _build(m, int(m["year"]), int(m["month"]), int(m["day"]), tz)
     for pattern in (_EN_MDY, _EN_DMY):
         m = pattern.search(text)
-        if m and m["mname"].lower() in _MONTHS:
-            return _build(m, int(m["year"]), _MONTHS[m["mname"].lower()], int(m["day"]), tz)
+        if m and m["mname"].lower() in MONTHS:
+            return _build(m, int(m["year"]), MONTHS[m["mname"].lower()], int(m["day"]), tz)
     reference = _now(now, tz).astimezone(tz)
     if _JUST_NOW.search(text):
         return reference
@@ -191,3 +207,138 @@ def format_datetime(value: datetime | date | None) -> str | None:
     if isinstance(value, datetime):
         return value.replace(microsecond=0).isoformat()
     return value.isoformat()
+
+
+@dataclass(frozen=True)
+class StatedDate:
+    """A date as a page states it: the moment (aware; the start of the period when only a year, month or
+    day is stated), how much of it the page states, and the page's own wording."""
+
+    value: datetime
+    precision: str  # one of PRECISIONS
+    text: str | None = None
+
+    def iso(self) -> str:
+        """ "2004", "2004-05", "2004-05-20" or ISO 8601 with seconds and offset: what the page says."""
+        if self.precision == "year":
+            return f"{self.value.year:04d}"
+        if self.precision == "month":
+            return f"{self.value.year:04d}-{self.value.month:02d}"
+        if self.precision == "day":
+            return self.value.date().isoformat()
+        return self.value.replace(microsecond=0).isoformat()
+
+    def utc(self) -> str:
+        """The moment in UTC ("2023-08-09T23:15:00Z"): text that sorts in time order across offsets."""
+        return self.value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def coarser(self, precision: str) -> StatedDate:
+        """The same date stated only to ``precision`` (never finer than it is)."""
+        if PRECISIONS.index(precision) >= PRECISIONS.index(self.precision):
+            return self
+        value = self.value.replace(hour=0, minute=0, second=0, microsecond=0)
+        if precision in ("year", "month"):
+            value = value.replace(day=1)
+        if precision == "year":
+            value = value.replace(month=1)
+        return StatedDate(value, precision, self.text)
+
+
+_HAS_SECONDS = re.compile(r"\d{1,2}\s*[:：时點点]\s*\d{1,2}\s*[:：分]\s*\d{1,2}")
+_HAS_MINUTES = re.compile(r"\d{1,2}\s*[:：时點点]\s*\d{1,2}")
+
+
+def precision_of(text: str) -> str:
+    """How precise a date text is that parsed to a full date: "second", "minute" or "day"."""
+    text = unicodedata.normalize("NFKC", text)
+    if _HAS_SECONDS.search(text):
+        return "second"
+    return "minute" if _HAS_MINUTES.search(text) else "day"
+
+
+# "2004", "2004-05", "2004/5", "2004年5月", "2004年": a value that states only a year or a month.
+_PARTIAL = re.compile(r"^\s*(?P<year>(?:19|20)\d{2})\s*(?:年|(?:[-/.年]\s*(?P<month>\d{1,2})\s*月?))?\s*$")
+
+
+def parse_partial_date(value: str, *, default_tz: str = "Asia/Shanghai") -> StatedDate | None:
+    """A value that is only a year or a year and month, kept at that precision; None for anything else."""
+    m = _PARTIAL.match(unicodedata.normalize("NFKC", value or ""))
+    if m is None:
+        return None
+    month = int(m["month"]) if m["month"] else None
+    if month is not None and not 1 <= month <= 12:
+        return None
+    start = datetime(int(m["year"]), month or 1, 1, tzinfo=zone(default_tz))
+    return StatedDate(start, "month" if month else "year", value.strip())
+
+
+def find_stated_date(text: str, *, default_tz: str) -> StatedDate | None:
+    """A full calendar date in free text (as :func:`find_date_in_text`), with its precision and wording."""
+    text = unicodedata.normalize("NFKC", text)
+    m = _NUMERIC.search(text)
+    if not m:
+        return None
+    found = _build(m, int(m["year"]), int(m["month"]), int(m["day"]), zone(default_tz))
+    if found is None:
+        return None
+    precision = "second" if m["second"] else "minute" if m["hour"] else "day"
+    return StatedDate(found, precision, m.group(0).strip())
+
+
+_DATE_LINE_WORDS = (
+    "来源",
+    "來源",
+    "作者",
+    "编辑",
+    "編輯",
+    "责任编辑",
+    "记者",
+    "記者",
+    "发布",
+    "發布",
+    "发表",
+    "發表",
+)
+
+
+def _standalone(text: str, m: re.Match[str]) -> bool:
+    """The match stands as a date of its own ("3小时前 来源：…", "昨天 10:20"), not inside a sentence
+    ("今天上午，…", "记者5月20日从…了解到")."""
+    before = text[: m.start()].rstrip()
+    after = text[m.end() :].lstrip()
+    opens = not before or m.start() > len(before) or before[-1] in ":：|｜丨·•/"
+    closes = (
+        not after
+        or m.end() < len(text) - len(after)
+        or after[0] in "|｜丨·•/"
+        or after.startswith(_DATE_LINE_WORDS)
+    )
+    return opens and closes
+
+
+_DAY_UNITS = ("天", "日", "周", "週", "星", "个", "個", "day", "wee")
+
+
+def find_relative_date(text: str, *, default_tz: str, now: datetime) -> StatedDate | None:
+    """A relative or year-less date ("3小时前", "昨天 10:20", "刚刚", "5月9日 10:00") standing on its own in
+    ``text``, read against ``now`` (when the page was fetched). Prose that mentions "今天" or "5月20日"
+    is not a date line: such a match must be set off by spaces, line ends or separators on both sides."""
+    text = unicodedata.normalize("NFKC", text)
+    for pattern in (_JUST_NOW, _RELATIVE, _DAY_WORD, _MONTH_DAY):
+        for m in pattern.finditer(text):
+            if not _standalone(text, m):
+                continue
+            found = parse_datetime_text(m.group(0), default_tz=default_tz, now=now)
+            if found is None:
+                continue
+            groups = m.groupdict()
+            if groups.get("hour"):
+                precision = "minute"
+            elif pattern is _RELATIVE:
+                precision = "day" if groups["unit"].lower().startswith(_DAY_UNITS) else "minute"
+            else:
+                precision = "minute" if pattern is _JUST_NOW else "day"
+            if precision == "day":
+                found = found.replace(hour=0, minute=0, second=0, microsecond=0)
+            return StatedDate(found, precision, m.group(0).strip())
+    return None

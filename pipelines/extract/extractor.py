@@ -3,7 +3,8 @@
 Orchestration only: each step's rules live in their own module, and this one passes the results along.
 decode → parse once → page metadata → trafilatura's body (``body``) → a thread's posts (``threads``) →
 language (``language``) → headline, body lines and credits by the language's rules (``story``) →
-people (``people``) → dates (``page_dates``) → images (``images``) → summary (``summary``).
+people (``people``) → dates (``page_dates``) → images (``images``) → summary (``summary``) → what looks
+wrong (``flags``). The page's main text block (``mainblock``) stands in for a body that is a fragment.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ import trafilatura
 
 from .body import body_document
 from .decode import decode_html
+from .flags import extraction_flags
 from .images import absolute, article_images, lead_image
+from .keywords import split_keywords
 from .language import declared_language, is_chinese_page
 from .lists import unique
+from .mainblock import main_block, recover_lead, replace_fragment_body
 from .page_dates import modified, published, zone_name
 from .pagemeta import read_page_meta
 from .parse import parse_html
@@ -29,7 +33,14 @@ from .story import chinese_story, declared_site_name, plain_story
 from .summary import summary
 from .threads import thread_body
 
-__all__ = ["EXTRACTOR_NAME", "EXTRACTOR_VERSION", "ExtractedArticle", "NotAnArticle", "extract_page"]
+__all__ = [
+    "EXTRACTOR_NAME",
+    "EXTRACTOR_VERSION",
+    "ExtractedArticle",
+    "ExtractionFailed",
+    "NotAnArticle",
+    "extract_page",
+]
 
 EXTRACTOR_NAME = "newsarchive"
 EXTRACTOR_VERSION = f"1.0+trafilatura-{trafilatura.__version__}"
@@ -44,6 +55,11 @@ class NotAnArticle(Exception):
         self.reason = reason
 
 
+class ExtractionFailed(NotAnArticle):
+    """The page could not be read at all (markup or metadata of a shape no rule expects): a failure of this
+    one page, reported with its reason, never an exception escaping from :func:`extract_page`."""
+
+
 @dataclass
 class ExtractedArticle:
     title: str | None
@@ -54,7 +70,7 @@ class ExtractedArticle:
     contributors: list[dict[str, str]]
     editor: str | None
     source_outlet: str | None
-    published: str | None
+    published: str | None  # "2004", "2004-05", "2004-05-20" or ISO 8601 with offset: as precise as the page
     modified: str | None
     language: str | None
     summary: str | None
@@ -65,6 +81,10 @@ class ExtractedArticle:
     image: str | None = None
     canonical_url: str | None = None
     encoding: str = "utf-8"
+    published_precision: str | None = None  # year, month, day, minute or second
+    published_utc: str | None = None  # the moment in UTC ("…Z"; a period's start), for sorting
+    published_text: str | None = None  # the date as the page wrote it
+    extraction_flags: list[str] = field(default_factory=list)  # pipelines.extract.flags.FLAGS
     extractor: str = EXTRACTOR_NAME
     extractor_version: str = EXTRACTOR_VERSION
 
@@ -88,6 +108,22 @@ def extract_page(
     """
     if not body or not body.strip():
         raise NotAnArticle("empty response body")
+    try:
+        return _extract(body, url, headers, fetched_at=fetched_at, timezone=timezone)
+    except NotAnArticle:
+        raise
+    except Exception as exc:  # any page, however malformed, is one page's failure with its reason
+        raise ExtractionFailed(f"the page could not be read ({type(exc).__name__}: {exc})") from exc
+
+
+def _extract(
+    body: bytes,
+    url: str | None,
+    headers: Mapping[str, str] | None,
+    *,
+    fetched_at: datetime | None,
+    timezone: str | None,
+) -> ExtractedArticle:
     html, encoding = decode_html(body, headers)
     tree = parse_html(html)
     if tree is None:
@@ -99,8 +135,17 @@ def extract_page(
 
     raw_lines = [line.strip() for line in (doc.text or "").split("\n")]
     thread = thread_body(tree, page, raw_lines)
+    block = main_block(tree)
+    block_used = False
     if thread is not None:
         raw_lines = thread[0]
+    else:
+        replacement = replace_fragment_body(raw_lines, block)
+        if replacement is not None:
+            # Why: the body trafilatura chose is a menu or a login box beside a long article block.
+            raw_lines, doc.text, block_used = replacement, "\n".join(replacement), True
+        else:
+            raw_lines = recover_lead(raw_lines, block)
     # The thread's first post when the body opens with it (not with a question or a lead above it).
     first_post = thread[1] if thread is not None and thread[0][:1] == thread[1].lines[:1] else None
     html_lang = declared_language(page)
@@ -135,8 +180,17 @@ def extract_page(
         # dated by the page's own date line, not by the first reply).
         date_lines.insert(0, first_post.time)
     published_at = published(
-        tree, doc, page, url, chinese=chinese, tz_name=tz_name, fetched_at=fetched_at, date_lines=date_lines
+        tree,
+        doc,
+        page,
+        url,
+        chinese=chinese,
+        tz_name=tz_name,
+        fetched_at=fetched_at,
+        date_lines=date_lines,
+        page_text=html,
     )
+    published_iso = published_at.iso() if published_at is not None else None
 
     images = article_images(tree, lines, page, url)
     canonical = page.canonical or page.meta.get("og:url")
@@ -149,15 +203,27 @@ def extract_page(
         contributors=people.contributors,
         editor=people.editor,
         source_outlet=credits.source_outlet,
-        published=published_at,
+        published=published_iso,
+        published_precision=published_at.precision if published_at is not None else None,
+        published_utc=published_at.utc() if published_at is not None else None,
+        published_text=published_at.text if published_at is not None else None,
         modified=modified(page, tz_name, fetched_at),
         language=language,
         summary=summary(doc.description, text, lines),
         text=text,
-        tags=unique([t.strip() for t in [*(doc.tags or []), *story.tags]]),
-        categories=unique([c.strip() for c in doc.categories or []]),
+        tags=split_keywords([*(doc.tags or []), *story.tags]),
+        categories=unique([c.strip() for c in doc.categories or [] if isinstance(c, str) and c.strip()]),
         images=images,
         image=lead_image(doc.image, page, images, url),
         canonical_url=absolute(canonical, page.base_href or url) if canonical else None,
         encoding=encoding,
+        extraction_flags=extraction_flags(
+            lines=lines,
+            title=title,
+            h1=page.h1,
+            published=published_iso,
+            authors=people.authors,
+            block=block,
+            block_used=block_used,
+        ),
     )

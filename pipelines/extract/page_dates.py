@@ -4,16 +4,27 @@ headline (Chinese pages), then htmldate. Parsing the texts themselves is :mod:`.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from htmldate import find_date
 from trafilatura.settings import Document, set_date_params
 
-from .dates import find_date_in_text, format_datetime, parse_datetime_text, zone
+from .dates import (
+    MONTHS,
+    PRECISIONS,
+    StatedDate,
+    find_relative_date,
+    find_stated_date,
+    format_datetime,
+    parse_datetime_text,
+    parse_partial_date,
+    precision_of,
+    zone,
+)
 from .pagemeta import MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta
 
-__all__ = ["htmldate_may_be_needed", "modified", "published", "zone_name"]
+__all__ = ["htmldate_may_be_needed", "modified", "published", "stated_precision", "zone_name"]
 
 CHINA_TZ = "Asia/Shanghai"
 
@@ -55,8 +66,75 @@ def _htmldate(tree: Any, doc: Document, page: PageMeta, url: str | None) -> str 
     return find_date(tree, **{**set_date_params(extensive=True), "url": doc.url or url})
 
 
-def _aware(value: datetime, tz_name: str) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=zone(tz_name))
+def _attribute_published(tree: Any) -> str | None:
+    """A publication time some CMSs put in an attribute of the headline area (``ptime="2019-05-17 20:02:46"``
+    on NetEase pages, ``data-publish-time`` elsewhere)."""
+    for el in tree.xpath(_TIME_ATTRIBUTES_XPATH):
+        for name in _TIME_ATTRIBUTES:
+            value = (el.get(name) or "").strip()
+            if value:
+                return value
+    return None
+
+
+_TIME_ATTRIBUTES = ("ptime", "data-ptime", "pubtime", "data-pubtime", "data-publish-time", "data-pubdate")
+_TIME_ATTRIBUTES_XPATH = "//*[" + " or ".join(f"@{name}" for name in _TIME_ATTRIBUTES) + "]"
+_TIMED = re.compile(r"\d[:：]\d")
+
+
+def _stated(raw: str | None, tz_name: str, fetched_at: datetime | None) -> StatedDate | None:
+    parsed = parse_datetime_text(raw, default_tz=tz_name, now=fetched_at) if raw else None
+    if raw is None or parsed is None:
+        return None
+    if _TIMED.search(raw):
+        return StatedDate(parsed, precision_of(raw), raw)
+    return StatedDate(parsed.replace(hour=0, minute=0, second=0, microsecond=0), "day", raw)
+
+
+def _declared(tree: Any, page: PageMeta, tz_name: str, fetched_at: datetime | None) -> StatedDate | None:
+    """The page's declared publication time: meta tags or JSON-LD, then a time attribute; a declared day
+    gives way to a time attribute on the same day."""
+    meta = _stated(_structured_published(page), tz_name, fetched_at)
+    if meta is not None and meta.precision != "day":
+        return meta
+    # (The attribute search walks the whole tree: only when the metadata gave no time.)
+    attribute = _stated(_attribute_published(tree), tz_name, fetched_at)
+    same_day = meta is None or (attribute is not None and meta.value.date() == attribute.value.date())
+    if attribute is not None and attribute.precision != "day" and same_day:
+        return attribute
+    return meta or attribute
+
+
+def _month_names(month: int) -> str:
+    return "|".join(re.escape(name) for name, number in MONTHS.items() if number == month)
+
+
+_SPACE = r"(?:\s|&nbsp;|&#160;|\u00a0)+"  # the page's HTML: "Sep&nbsp;16, 2017"
+
+
+def stated_precision(day: date, page_text: str) -> str:
+    """How much of ``day`` the page states, for a day htmldate gave: htmldate turns a page that shows only a
+    year into the 1st of January, and fills a day it cannot read from the current date ("2004-05" became
+    2004-05-07 on the 7th). A day counts when the page writes it (2004-05-17, 2004年5月17日, 17 May 2004,
+    May 17th, 2004, 17/05/2004, 20040517 or /04/0517/ in the URL …), a month when it writes the month."""
+    y, m, d, yy, names = day.year, day.month, day.day, f"{day.year % 100:02d}", _month_names(day.month)
+    full = (
+        rf"{y}\s*[-/.年]\s*0?{m}\s*[-/.月]\s*0?{d}(?!\d)",
+        rf"(?<!\d)0?{d}\s*[-/.]\s*0?{m}\s*[-/.]\s*(?:{y}|{yy}(?!\d))",
+        rf"(?<!\d)0?{m}\s*[-/.]\s*0?{d}\s*[-/.]\s*(?:{y}|{yy}(?!\d))",
+        rf"(?<!\d)(?:{y}|{yy})[-/_]?{m:02d}[-/_]?{d:02d}(?!\d)",
+        rf"(?:{names})\.?{_SPACE}0?{d}(?:st|nd|rd|th)?,?{_SPACE}(?:{y}|{yy}(?!\d))",
+        rf"(?<!\d)0?{d}(?:st|nd|rd|th)?\.?{_SPACE}(?:de{_SPACE})?(?:{names})\.?,?{_SPACE}(?:de{_SPACE})?(?:{y}|{yy}(?!\d))",
+    )
+    if re.search("|".join(full), page_text, re.I):
+        return "day"
+    month = (
+        rf"{y}\s*[-/.年_]\s*0?{m}(?!\d)",
+        rf"(?<![\d.])0?{m}\s*[-/]\s*{y}",
+        rf"(?:{names})\.?,?{_SPACE}(?:de{_SPACE})?{y}",
+        rf"(?<!\d){y}{m:02d}(?!\d)",
+    )
+    return "month" if re.search("|".join(month), page_text, re.I) else "year"
 
 
 def published(
@@ -69,49 +147,71 @@ def published(
     tz_name: str,
     fetched_at: datetime | None,
     date_lines: list[str],
-) -> str | None:
-    """When the article was published: ISO 8601 with its offset, or a bare date when no time is known.
+    page_text: str = "",
+) -> StatedDate | None:
+    """When the article was published, stated no more precisely than the page states it (a year, a month,
+    a day or a time), with the page's wording; None when the page states no date.
 
     ``date_lines`` are the texts a Chinese page prints its date in (the info line by the headline, the
-    first post's time), in the order they are tried; ``doc`` is trafilatura's result for the page.
+    first post's time), in the order they are tried; ``doc`` is trafilatura's result for the page;
+    ``page_text`` the page's HTML, where a day htmldate gave is checked (:func:`stated_precision`).
     """
     # 1. Structured metadata carries time and offset; prefer it.
-    raw = _structured_published(page)
-    if raw:
-        parsed = parse_datetime_text(raw, default_tz=tz_name, now=fetched_at)
-        if parsed is not None:
-            if re.search(r"\d[:：]\d", raw):
-                return format_datetime(parsed)
-            # Why: a date-only meta tag loses the time the visible date line prints
-            # ("发布时间：2021年06月18日 09:12"); take that line's time when it is the same day.
-            for candidate in date_lines if chinese else []:
-                found = (
-                    find_date_in_text(candidate, default_tz=tz_name, now=fetched_at) if candidate else None
-                )
-                if (
-                    found is not None
-                    and found.date() == parsed.date()
-                    and (found.hour, found.minute) != (0, 0)
-                ):
-                    return format_datetime(found)
-            # "2024-05-20" alone says nothing about the time: keep it a date, not fake midnight.
-            return parsed.date().isoformat()
+    declared = _declared(tree, page, tz_name, fetched_at)
+    if declared is not None:
+        if declared.precision != "day":
+            return declared
+        # Why: a date-only meta tag loses the time the visible date line prints
+        # ("发布时间：2021年06月18日 09:12"); take that line's time when it is the same day.
+        for candidate in date_lines if chinese else []:
+            found = find_stated_date(candidate, default_tz=tz_name) if candidate else None
+            if (
+                found is not None
+                and found.value.date() == declared.value.date()
+                and (found.value.hour, found.value.minute) != (0, 0)
+            ):
+                return found
+        # "2024-05-20" alone says nothing about the time: keep it a date, not fake midnight.
+        return declared
     # 2. Chinese pages print "2019年02月24日 22:16" or "发布时间：…" right by the headline.
     if chinese:
         for candidate in date_lines:
-            found = find_date_in_text(candidate, default_tz=tz_name, now=fetched_at) if candidate else None
+            found = find_stated_date(candidate, default_tz=tz_name) if candidate else None
             if found is not None:
-                midnight = (found.hour, found.minute, found.second) == (0, 0, 0)
-                return found.date().isoformat() if midnight else format_datetime(found)
-        # "3小时前" / "昨天 10:20" only mean something against the time the page was fetched.
+                midnight = (found.value.hour, found.value.minute, found.value.second) == (0, 0, 0)
+                return found.coarser("day") if midnight else found
+        # "3小时前" / "昨天 10:20" only mean something against the time the page was fetched, and only
+        # where they stand as a date line of their own ("今天上午，…" in the first paragraph is prose).
         if fetched_at is not None:
             for candidate in date_lines:
-                found = parse_datetime_text(candidate[:200], default_tz=tz_name, now=fetched_at)
-                age = _aware(fetched_at, tz_name) - found if found is not None else None
+                found = find_relative_date(candidate[:200], default_tz=tz_name, now=fetched_at)
+                age = _aware(fetched_at, tz_name) - found.value if found is not None else None
                 if found is not None and age is not None and timedelta(0) <= age <= timedelta(days=400):
-                    return format_datetime(found)
-    # 3. htmldate's day (it also looks at the URL); a date without time stays a date.
-    return _htmldate(tree, doc, page, url) or None
+                    return found
+    # 3. htmldate's day (it also looks at the URL), no more precise than the page states it; then a
+    # declared year or month ("2004", "2004-05").
+    raw = _structured_published(page)
+    partial = parse_partial_date(raw, default_tz=tz_name) if raw else None
+    day = _htmldate(tree, doc, page, url)
+    found = _htmldate_day(day, tz_name, f"{url or ''}\n{page_text}") if day else None
+    if partial is not None and (
+        found is None or PRECISIONS.index(found.precision) <= PRECISIONS.index(partial.precision)
+    ):
+        return partial
+    return found
+
+
+def _htmldate_day(day: str, tz_name: str, page_text: str) -> StatedDate | None:
+    try:
+        value = date.fromisoformat(day[:10])
+    except ValueError:
+        return None
+    start = datetime(value.year, value.month, value.day, tzinfo=zone(tz_name))
+    return StatedDate(start, "day").coarser(stated_precision(value, page_text))
+
+
+def _aware(value: datetime, tz_name: str) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=zone(tz_name))
 
 
 def modified(page: PageMeta, tz_name: str, fetched_at: datetime | None) -> str | None:

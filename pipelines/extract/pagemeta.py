@@ -71,6 +71,15 @@ class PageMeta:
         return any(has_type(obj, NEWS_ARTICLE_TYPES) for obj in self.jsonld)
 
 
+_MIN_HEADLINE_CHARS = 4
+
+
+def _in_title(headline: str, title: str | None) -> bool:
+    return (
+        bool(title) and len(headline) >= _MIN_HEADLINE_CHARS and headline in " ".join((title or "").split())
+    )
+
+
 def _dimension(value: str | None) -> int | None:
     if not value:
         return None
@@ -110,10 +119,12 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
             if page.title is None:
                 page.title = el.text_content().strip() or None
         elif tag == "h1":
-            if page.h1 is None:
-                text = " ".join(el.text_content().split())
-                if text:
-                    page.h1, page.h1_element = text, el
+            text = " ".join(el.text_content().split())
+            # The first <h1>, unless a later one is the headline the <title> holds (the first a logo).
+            if text and (
+                page.h1 is None or (not _in_title(page.h1, page.title) and _in_title(text, page.title))
+            ):
+                page.h1, page.h1_element = text, el
         elif tag == "base":
             page.base_href = page.base_href or el.get("href")
         elif tag == "img":

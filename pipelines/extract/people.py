@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .bylines import Credits, header_credits, person_names
+from .bylines import Credits, header_credits, person_names, role_of_label
 from .lists import unique
 from .locate import text_after
 from .pagemeta import PageMeta
 
-__all__ = ["AUTHOR_ROLES", "People", "find_people", "trailer_credits"]
+__all__ = ["AUTHOR_ROLES", "People", "find_people", "labelled_credits", "trailer_credits"]
 
 AUTHOR_ROLES = ("reporter", "author")
 
@@ -37,7 +37,14 @@ def _jsonld_people(page: PageMeta) -> str | None:
     """Author names declared as schema.org Person objects (kept verbatim: "私~川流")."""
     value = page.jsonld_value("author")
     items = value if isinstance(value, list) else [value]
-    names = [i.get("name", "").strip() for i in items if isinstance(i, dict) and i.get("@type") == "Person"]
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, dict) and item.get("@type") == "Person":
+            # A name may be given as a list of names (or spellings): each text in it counts.
+            given = item.get("name")
+            names.extend(
+                n.strip() for n in (given if isinstance(given, list) else [given]) if isinstance(n, str)
+            )
     return "; ".join(n for n in names if n) or None
 
 
@@ -95,7 +102,38 @@ def trailer_credits(tree: Any, lines: list[str]) -> Credits:
         return Credits()
     for node in tree.xpath("//body//text()"):
         if probe in node:
-            found = header_credits(text_after(node.getparent(), 120))
+            # Why role words only: below the body, "NAME 于 DATE 发表" is a commenter (163's "微软小冰").
+            found = header_credits(text_after(node.getparent(), 120), unlabelled=False)
             found.source_outlet = None  # a trailer's "来源" may belong to the next teaser
             return found
     return Credits()
+
+
+_LABEL_MAX_CHARS = 6
+# Elements whose own text holds a role label (checked exactly by role_of_label); found by lxml, not Python.
+_LABEL_XPATH = (
+    "//*[text()[" + " or ".join(f"contains(., '{w}')" for w in ("作者", "记者", "記者", "撰文")) + "]]"
+)
+
+
+def labelled_credits(tree: Any) -> Credits:
+    """Credits printed as a label element and a name element ("<span>作者</span> <a>周纯</a>"): the role
+    word is the whole text of its element and the name the next text on the page.
+
+    Why: such pages (qq.com) keep the byline out of the info line, so no line reads "作者：周纯"."""
+    credits = Credits()
+    seen: set[str] = set()
+    for el in tree.xpath(_LABEL_XPATH):
+        own = (el.text or "").strip() if isinstance(el.tag, str) else ""
+        if not own or len(own) > _LABEL_MAX_CHARS:
+            continue
+        role = role_of_label(own)
+        if role is None or role in seen:
+            continue
+        following = text_after(el, 12).split()
+        names = person_names(following[0]) if following else None
+        if names:
+            seen.add(role)  # the first labelled name of a role: later ones are a list's or a comment's
+            for name in names:
+                credits.add(name, role)
+    return credits

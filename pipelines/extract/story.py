@@ -11,12 +11,12 @@ from urllib.parse import urlsplit
 from trafilatura.settings import Document
 
 from .bylines import Credits, header_credits
-from .chinese import clean_chinese_body
+from .chinese import clean_chinese_body, drop_comment_section
 from .feeds import drop_appended_feed
 from .furniture import strip_image_urls
 from .locate import text_after
 from .pagemeta import PageMeta
-from .people import trailer_credits
+from .people import AUTHOR_ROLES, labelled_credits, trailer_credits
 from .titles import (
     article_headline,
     choose_headline,
@@ -79,7 +79,7 @@ def chinese_story(
 ) -> Story:
     """Chinese pages: the title split into headline/channel/site, the body cleaned of chrome and
     credits, and the info lines around the body read for credits and the date."""
-    base_title = _base_title(doc, page)
+    base_title = _headline_title(doc, page) or _base_title(doc, page)
     site_names = [n for n in (og_site, doc.sitename, page.meta.get("application-name")) if n]
     host = urlsplit(url or page.canonical or "").hostname
     parts = split_title(base_title, site_names=site_names, headline=page.h1, host=host)
@@ -89,14 +89,19 @@ def chinese_story(
         title = title_element_before_body(tree, raw_lines) or title
     cleaned = clean_chinese_body(raw_lines, titles=[base_title, parts.title, page.title or "", page.h1 or ""])
     # A thread's posts are repeated blocks by design; the feed cut would stop at the second.
-    lines = cleaned.lines if in_thread else drop_appended_feed(tree, cleaned.lines, page)
+    lines = (
+        cleaned.lines if in_thread else drop_appended_feed(tree, drop_comment_section(cleaned.lines), page)
+    )
     credits, meta_lines = cleaned.credits, cleaned.meta_lines
     # The info line under the headline ("2023年06月18日 来源：示例日报 作者：李晓明") is often
     # outside the extracted body; read source and credits from it too.
     header = text_after(_headline_anchor(tree, page, title), 400)
     meta_lines.append(header)  # the date search reads the wider window
-    credits.extend(header_credits(header[:200]))
+    credits.extend(header_credits(_whole_pieces(header, 200)))
     credits.extend(trailer_credits(tree, lines))
+    # A label element ("<span>作者</span><a>周纯</a>") only when no line credited a writer.
+    if not any(c["role"] in AUTHOR_ROLES for c in credits.contributors):
+        credits.extend(labelled_credits(tree))
     return Story(
         title=title,
         lines=lines,
@@ -107,6 +112,28 @@ def chinese_story(
         meta_lines=meta_lines,
         tags=cleaned.tags,
     )
+
+
+def _whole_pieces(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a space (between two texts of the page), never inside
+    one: a cut sentence "记者从崂山风景区…" would end in a name-shaped "记者从崂山"."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit + 1)
+    return text[:cut] if cut > 0 else ""
+
+
+def _headline_title(doc: Document, page: PageMeta) -> str | None:
+    """The <title> when it holds the visible <h1> and trafilatura's title is neither: trafilatura then read
+    some other heading ("相关博文", "更多关于 湘江 的新闻", "产品大全" on sina.com.cn pages)."""
+    title = " ".join((page.title or "").split())
+    found = " ".join((doc.title or "").split())
+    if not title or not found or not page.h1 or len(page.h1) < _MIN_HEADLINE or page.h1 not in title:
+        return None
+    return title if found not in title and page.h1 not in found else None
+
+
+_MIN_HEADLINE = 4
 
 
 def _base_title(doc: Document, page: PageMeta) -> str:

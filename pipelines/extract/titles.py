@@ -59,7 +59,14 @@ class TitleParts:
 _SHORT_CHANNEL = 4
 
 
-def _kind(segment: str, site_names: set[str], separator: str = "", host_label: str = "") -> str | None:
+def _kind(
+    segment: str,
+    site_names: set[str],
+    separator: str = "",
+    host_label: str = "",
+    *,
+    short_channels: bool = True,
+) -> str | None:
     seg = segment.strip()
     if len(host_label) >= 3 and host_label in _identity(seg):
         return "site"  # "痞客邦 PIXNET" on pixnet.net
@@ -75,7 +82,7 @@ def _kind(segment: str, site_names: set[str], separator: str = "", host_label: s
         return "site"
     if _CHANNEL_END.search(seg):
         return "channel"
-    if separator.strip() == "_" and len(seg) <= _SHORT_CHANNEL and is_han(seg):
+    if short_channels and separator.strip() == "_" and len(seg) <= _SHORT_CHANNEL and is_han(seg):
         return "channel"
     return None
 
@@ -93,6 +100,9 @@ def split_title(
     label = _host_label(host)
     text = re.sub(r"(?:\s*(?:::|[|｜_]))+\s*$", "", title.strip())  # "… :: 痞客邦 PIXNET ::"
     parts = TitleParts(text)
+    # Why: when the title is the visible headline itself, a short last clause after "_" is part of the
+    # headline ("…横扫对手_夺冠"), not a channel; named sites and channels ("_青岛频道") still go.
+    visible = bool(headline) and " ".join(text.split()) == " ".join((headline or "").split())
     if headline:
         head = headline.strip()
         # The page's own headline followed by a separator: everything after it is decoration.
@@ -109,7 +119,7 @@ def split_title(
         if last.start() == 0:
             break
         segment = parts.title[last.end() :]
-        kind = _kind(segment, names, last.group(0), label)
+        kind = _kind(segment, names, last.group(0), label, short_channels=not visible)
         if kind is None:
             break
         if kind == "site" and parts.site_name is None:

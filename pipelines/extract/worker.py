@@ -7,13 +7,25 @@ only).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import gc
 import os
+import resource
 import signal
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from pipelines.errors import DocumentError
+
+if TYPE_CHECKING:
+    from pipelines.documents.raw import RawDocument
 
 _PR_SET_PDEATHSIG = 1
+# How often a worker checks that its parent is still alive (the watchdog behind PR_SET_PDEATHSIG).
+WATCHDOG_INTERVAL = 1.0
 
 
 # A page's extraction allocates tens of thousands of short-lived objects; with the default threshold (700)
@@ -21,16 +33,103 @@ _PR_SET_PDEATHSIG = 1
 GC_THRESHOLD = 10_000
 
 
-def init_worker() -> None:
+# Each document's budget in a worker: seconds of extraction, and the worker's address space. Over either,
+# the document is a counted failure naming the limit and its worker is replaced (the caller's pool).
+TIME_BUDGET = 60.0
+MEMORY_BUDGET_MB = 2048
+# The time budget is an alarm, which only interrupts Python code; CPU time past twice the budget (a loop in
+# C code) ends the worker with SIGXCPU, which the caller sees as a crashed worker.
+_CPU_BACKSTOP = 2.0
+
+_budget: tuple[float, int] | None = None  # (seconds, MB) in a worker; None in any other process
+
+
+class OverBudget(DocumentError):
+    """A document whose extraction went over its worker's time or memory budget."""
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str, bool]]:
+        return (_over_budget, (self.input, self.reason, self.not_article))
+
+
+def _over_budget(input_name: str, reason: str, not_article: bool) -> OverBudget:
+    return OverBudget(input_name, reason, not_article=not_article)
+
+
+class _OutOfTime(BaseException):  # BaseException: no ``except Exception`` in the extractor swallows it
+    pass
+
+
+def init_worker(time_budget: float = TIME_BUDGET, memory_budget_mb: int = MEMORY_BUDGET_MB) -> None:
+    """A worker process's set-up; ``time_budget`` seconds per document and ``memory_budget_mb`` of address
+    space (0: no limit)."""
+    global _budget
     # Ctrl-C reaches the whole process group; the crawl decides how to stop, so workers finish the page in
     # hand instead of dying with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    _budget = (time_budget, memory_budget_mb)
+    if memory_budget_mb > 0:
+        limit = memory_budget_mb * 1024 * 1024
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
     import pipelines.documents.raw  # noqa: F401  (imported now, while the crawl starts, not at the first page)
 
     # Why: the imports' objects live as long as the worker; frozen, no collection walks them again.
     gc.freeze()
     gc.set_threshold(GC_THRESHOLD)
+
+
+def extract_within_budget(doc: RawDocument) -> dict[str, Any]:
+    """``record_from_document`` within the worker's budget (``init_worker``); OverBudget when over it.
+    Outside a worker, the same as ``record_from_document``."""
+    from pipelines.documents.raw import record_from_document
+
+    if _budget is None:
+        return record_from_document(doc)
+    seconds, megabytes = _budget
+    if seconds <= 0:
+        return _within_memory(doc, megabytes)
+
+    def out_of_time(signum: int, frame: Any) -> None:
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, out_of_time)
+    cpu_soft, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    backstop = int(used.ru_utime + used.ru_stime + seconds * _CPU_BACKSTOP) + 1
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CPU, (backstop, cpu_hard))
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return _within_memory(doc, megabytes)
+    except _OutOfTime:
+        raise OverBudget(doc.name, f"over the time budget ({seconds:g} s per document)") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu_soft, cpu_hard))
+
+
+def record_or_reason(doc: RawDocument) -> tuple[dict[str, Any] | None, str | None]:
+    """What re-extraction maps over its pages: the record, or why there is none. Defined here, not in
+    pipelines.warc.reextract, so that a spawned worker imports only the extractor (not the archive and
+    clustering modules, ~0.4 s of start-up per worker)."""
+    try:
+        return extract_within_budget(doc), None
+    except DocumentError as exc:
+        return None, exc.reason
+    except Exception as exc:  # one bad page must not end a re-extraction of the whole archive
+        return None, f"extraction failed: {type(exc).__name__}: {exc}"
+
+
+def _within_memory(doc: RawDocument, megabytes: int) -> dict[str, Any]:
+    from pipelines.documents.raw import record_from_document
+
+    try:
+        return record_from_document(doc)
+    except MemoryError:
+        raise OverBudget(doc.name, f"over the memory budget ({megabytes} MB per worker)") from None
 
 
 def warm_up() -> None:
@@ -45,5 +144,15 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):
         pass  # not Linux: workers notice the closed pipe on their next task instead
-    if os.getppid() == 1:  # the parent died before prctl took effect
+    parent = os.getppid()
+    if parent == 1:  # the parent died before prctl took effect
         os._exit(0)
+    # Also where prctl is missing, or the kernel's signal went to a thread that has ended (PDEATHSIG fires
+    # when the thread that started the worker ends): a worker whose parent is gone is re-parented, and exits.
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watchdog", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCHDOG_INTERVAL)
+    os._exit(0)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -65,17 +66,29 @@ def _crontab_weekdays(field: str) -> str:
     return ",".join(dict.fromkeys(items))
 
 
-def cron_trigger(expression: str, timezone: str) -> CronTrigger:
-    """A trigger for a five-field crontab expression in the source's time zone (ValueError if invalid)."""
+def cron_trigger(expression: str, timezone: str) -> BaseTrigger:
+    """A trigger for a five-field crontab expression in the source's time zone (ValueError if invalid).
+
+    Crontab's rule for the two day fields: when both are restricted (neither starts with ``*``), a day
+    matches when *either* does (``0 9 1 * mon``: the 1st of the month and every Monday); otherwise the
+    restricted one decides. APScheduler's CronTrigger requires both, so that case is two triggers, OR-ed.
+    """
     minute, hour, day, month, weekday = expression.split()
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=_crontab_weekdays(weekday),
-        timezone=ZoneInfo(timezone),
-    )
+    zone = ZoneInfo(timezone)
+
+    def trigger(day: str, weekday: str) -> CronTrigger:
+        return CronTrigger(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=_crontab_weekdays(weekday),
+            timezone=zone,
+        )
+
+    if day.startswith("*") or weekday.startswith("*"):
+        return trigger(day, weekday)
+    return OrTrigger([trigger(day, "*"), trigger("*", weekday)])
 
 
 class OffsetTrigger(BaseTrigger):

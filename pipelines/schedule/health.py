@@ -18,6 +18,34 @@ from pipelines.archive.schema import DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_
 from pipelines.schedule.due import interval_seconds, next_due, parse_time
 from pipelines.sources import Source
 
+# Sources that are not crawled (``seeds``: documents read by ``newsarchive ingest``) are listed too, with
+# their articles and the last ingest; never flagged (ingest reports its failures itself, exit status 1).
+LOCAL_SOURCES_SQL = """
+    with week as (
+        select source, count(*) as new_7d,
+               sum(first_seen >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-1 day')) as new_1d,
+               avg(published is not null and published != '') as dated_share,
+               avg(authors is not null and authors not in ('', '[]', 'null')) as author_share,
+               avg(coalesce(char_count, length(text)) > 200) as body_share
+        from articles
+        where first_seen >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-7 days')
+        group by source
+    ),
+    ingest as (
+        select started, status from crawl_runs where kind = 'ingest' order by started desc, id desc limit 1
+    )
+    select s.key as source, s.name,
+           (select started from ingest) as last_run,
+           (select 'ingest ' || status from ingest) as last_outcome,
+           (select max(started) from crawl_runs where kind = 'ingest' and status = 'finished')
+               as last_success,
+           0 as consecutive_failures,
+           coalesce(w.new_1d, 0) as new_1d, coalesce(w.new_7d, 0) as new_7d, 0 as new_prev_7d,
+           round(w.dated_share, 3) as dated_share, round(w.author_share, 3) as author_share,
+           round(w.body_share, 3) as body_share, null as last_problem
+    from sources s left join week w on w.source = s.key
+    where s.kind = 'local'
+"""
 OVERDUE_PERIODS = 3  # a source is overdue once its next run is this many periods late (and an hour at least)
 
 
@@ -54,11 +82,16 @@ def source_health(
     """One dict per source with the view's columns, ``flags`` as a list, sources never run included."""
     now = now or datetime.now(UTC)
     rows = {row["source"]: dict(row) for row in db.query("select * from source_health")}
+    local: set[str] = set()
+    for row in db.query(LOCAL_SOURCES_SQL):
+        if row["source"] not in rows:
+            rows[row["source"]] = {**dict(row), "flags": "", "last_error": None}
+            local.add(row["source"])
     for key, source in (sources or {}).items():
         rows.setdefault(key, _never_run(key, source))
     result = []
     for key, row in rows.items():
-        found = flags(row, thresholds)
+        found = [] if key in local else flags(row, thresholds)
         if sources and key in sources:
             row["name"] = row.get("name") or sources[key].name
             late = overdue(row, sources[key], now)

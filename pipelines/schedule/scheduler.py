@@ -46,6 +46,14 @@ from pipelines.sources import Source
 
 log = logging.getLogger("newsarchive.schedule")
 
+# `newsarchive crawl`'s exit statuses (README, "Exit statuses"), for the log.
+EXIT_MEANINGS = {
+    0: "done",
+    2: "bad option or sources file",
+    3: "archive unavailable",
+    4: "could not crawl (see status)",
+}
+
 
 @dataclass(frozen=True)
 class CrawlOptions:
@@ -110,7 +118,10 @@ class Launcher:
             code = child.wait()
             with self._guard:
                 self._children.pop(key, None)
-            log.info("%s: crawl ended (exit %s) after %.1f s", key, code, time.monotonic() - started)
+            meaning = EXIT_MEANINGS.get(code, "stopped by a signal" if code < 0 else "error")
+            log.info(
+                "%s: crawl ended (exit %s: %s) after %.1f s", key, code, meaning, time.monotonic() - started
+            )
             db = open_archive(self.options.db_path)
             try:
                 record_exit(db, key, child.pid, started_at, code, stopped=self.stopping.is_set())

@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,11 +29,11 @@ import sqlite_utils
 
 from pipelines.archive.lookup import Selection, capture_row, select_articles
 from pipelines.archive.runs import finish_run, save_error, start_run
-from pipelines.archive.store import stored_form
-from pipelines.documents.raw import RawDocument, record_from_document
+from pipelines.archive.store import stored_form, write_transaction
+from pipelines.documents.raw import RawDocument
 from pipelines.documents.records import CONTENT_FIELDS, PROVENANCE_FIELDS
-from pipelines.errors import DocumentError
 from pipelines.extract import EXTRACTOR_NAME, EXTRACTOR_VERSION
+from pipelines.extract.worker import TIME_BUDGET, init_worker, record_or_reason
 from pipelines.headers import header_key
 from pipelines.saving import ArticleSaver
 from pipelines.warc.reader import StoredRecord, WarcReadError, read_record
@@ -39,6 +41,7 @@ from pipelines.warc.reader import StoredRecord, WarcReadError, read_record
 COMPARED = CONTENT_FIELDS  # a change in any of these is a change of the article (pipelines.documents.records)
 UPDATED = (*CONTENT_FIELDS, "content_hash", "char_count", "word_count", *PROVENANCE_FIELDS)
 BATCH = 200
+INLINE_BELOW = 100  # with workers=None, fewer articles than this are re-extracted without a pool
 _ORIG_PREFIX = "X-Archive-Orig-"  # headers renamed on capture (crawler.warc_middleware)
 
 
@@ -190,15 +193,6 @@ def load_document(
 # -- extracting and comparing ------------------------------------------------------------------------------
 
 
-def _record_or_reason(doc: RawDocument) -> tuple[dict[str, Any] | None, str | None]:
-    try:
-        return record_from_document(doc), None
-    except DocumentError as exc:
-        return None, exc.reason
-    except Exception as exc:  # one bad page must not end a re-extraction of the whole archive
-        return None, f"extraction failed: {type(exc).__name__}: {exc}"
-
-
 def compare(article: dict[str, Any], record: dict[str, Any]) -> list[str]:
     return [f for f in COMPARED if stored_form(record.get(f)) != article.get(f)]
 
@@ -211,8 +205,60 @@ def _batches(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, 
 def _executor(workers: int) -> Executor | None:
     if workers == 0:
         return None
-    # spawn, as the crawl's extraction pool: the same fresh interpreter state for every worker.
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    # spawn, as the crawl's extraction pool: the same fresh interpreter state for every worker; and the
+    # same initializer, so a worker dies with this process however it ends (even by SIGKILL).
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker
+    )
+
+
+class WorkerPool:
+    """reextract's extraction pool. When a worker dies (a page stuck in C code past its CPU-time backstop,
+    the kernel's OOM killer), the pool is renewed and the batch goes again page by page, so that only the
+    page that kills a worker again fails, and the run carries on."""
+
+    def __init__(self, workers: int, factory: Callable[[int], Executor | None] | None = None) -> None:
+        self.workers = workers
+        self.factory = factory or _executor
+        self.executor = self.factory(workers)
+
+    def renew(self) -> None:
+        old, self.executor = self.executor, self.factory(self.workers)
+        if old is not None:
+            old.shutdown(wait=False, cancel_futures=True)
+
+    def extract(self, docs: list[RawDocument]) -> list[tuple[dict[str, Any] | None, str | None]]:
+        if self.executor is None:
+            return [record_or_reason(doc) for doc in docs]
+        try:
+            return list(self.executor.map(record_or_reason, docs))
+        except BrokenProcessPool:
+            self.renew()
+        results = []
+        for doc in docs:
+            executor = self.executor
+            assert executor is not None
+            try:
+                results.append(executor.submit(record_or_reason, doc).result())
+            except BrokenProcessPool:
+                results.append((None, "the extraction process crashed" + _stopped_why(executor)))
+                self.renew()
+        return results
+
+    def shutdown(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(cancel_futures=True)
+
+
+def _stopped_why(executor: Executor) -> str:
+    """Why a broken pool's workers ended, when their exit says it (SIGXCPU: the time budget's backstop)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        if process.exitcode is None:
+            process.join(timeout=1)  # its exit status comes a moment after its pipe closes
+    if any(process.exitcode == -signal.SIGXCPU for process in processes):
+        return f": a page went over the time budget ({TIME_BUDGET:g} s per document)"
+    return ""
 
 
 def reextract(
@@ -238,13 +284,16 @@ def reextract(
     saver = ArticleSaver(db)
     if not dry_run:
         saver.open()
-    executor = _executor(os.cpu_count() or 1 if workers is None else workers)
+    if workers is None:
+        # A pool starts its processes and imports the extractor in each: seconds that a few articles
+        # never win back (15 articles: 23 s with a pool, 6 s inline). Small jobs run inline.
+        workers = 0 if len(articles) < INLINE_BELOW else os.cpu_count() or 1
+    pool = WorkerPool(workers)
     try:
         for batch in _batches(articles, BATCH):
-            _reextract_batch(saver, folder, batch, summary, executor, dry_run)
+            _reextract_batch(saver, folder, batch, summary, pool, dry_run)
     finally:
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
+        pool.shutdown()
     summary.seconds = time.perf_counter() - started
     if summary.run_id is not None:
         for article_id, reason in summary.failed:
@@ -268,7 +317,7 @@ def _reextract_batch(
     folder: Path,
     batch: list[dict[str, Any]],
     summary: Summary,
-    executor: Executor | None,
+    pool: WorkerPool,
     dry_run: bool,
 ) -> None:
     db = saver.db
@@ -281,9 +330,8 @@ def _reextract_batch(
             docs.append((article, load_document(db, folder, article["capture_id"], article)))
         except (WarcReadError, ValueError) as exc:  # a missing or damaged file: report, carry on
             _fail(summary, article["id"], str(exc))
-    extract = executor.map if executor is not None else map
-    results = list(extract(_record_or_reason, [doc for _, doc in docs]))
-    with db.conn:
+    results = pool.extract([doc for _, doc in docs])
+    with write_transaction(db):  # the batch is one transaction: rows, keys and search index together
         for (article, _), (record, error) in zip(docs, results, strict=True):
             if record is None:
                 _fail(summary, article["id"], error or "no article")

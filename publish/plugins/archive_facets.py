@@ -10,6 +10,9 @@ from datasette import hookimpl
 from publish.facets import ArchiveColumnFacet
 
 
-@hookimpl
+# tryfirst: the configured facets keep their column's name ("source") when ?_facet=source adds Datasette's own
+# beside them ("source_2"), whether the plugins were registered before Datasette's defaults (entry points)
+# or after them (--plugins-dir).
+@hookimpl(tryfirst=True)
 def register_facet_classes() -> list[Any]:
     return [ArchiveColumnFacet]

@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from publish.config import INTERNAL_DATABASES
 from publish.reader import archive_overview, article_context
+from publish.snippets import mark_html, match_pattern, search_snippet
 
 LIST_TEXT_CHARS = 200
 
@@ -41,6 +42,13 @@ def extra_template_vars(
 
         return overview_vars
     return None
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
+    # The reader's list under a search: matches in <mark>. Both return escaped text plus <mark> only.
+    env.filters["archive_mark"] = lambda text, query: Markup(mark_html(str(text or ""), match_pattern(query)))
+    env.filters["archive_snippet"] = lambda text, query: Markup(search_snippet(str(text or ""), query))
 
 
 @hookimpl

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from publish import datasette_serve_args
 from tests.support.publish_fixtures import ARTICLES, build_archive
@@ -50,6 +51,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     db_path = tmp_path_factory.mktemp("e2e") / "archive.db"
     build_archive(db_path)
+    # A source with its `sources` row, as sources.toml gives it: articles.source references sources(key), so
+    # Datasette hands the list each row's source as {"value": key, "label": name}.
+    sources = sqlite_utils.Database(db_path)
+    sources.table("sources").upsert({"key": "qingdao-news", "name": "青岛新闻网", "kind": "site"}, pk="key")
+    sources.close()
     port = free_port()
     # The project's own serve arguments; a later --port wins, as it does for `newsarchive serve --port`.
     argv = [sys.executable, "-m", "datasette", *datasette_serve_args(str(db_path)), "--port", str(port)]
@@ -100,6 +106,16 @@ def test_search_box_finds_the_article_and_opens_it(server: str, tmp_path: Path) 
             page.press("input[name=_search]", "Enter")
             page.wait_for_url("**_search=*")
             results = page.locator(".archive-list h3 a")
+            # The row as a reader sees it: the source's name (not a dict), its link filtering by its key.
+            row = page.locator(".archive-list .item").filter(has_text=title)
+            meta = row.locator(".meta").inner_text()
+            assert "青岛新闻网" in meta and "{" not in meta and "qingdao-news" not in meta, meta
+            assert row.locator("a.source").get_attribute("href") == "/archive/articles?source=qingdao-news"
+            # The search words are highlighted in the title and the passage under it.
+            expect(row.locator("h3 mark").first).to_have_text("青岛")
+            expect(row.locator(".summary mark").first).to_have_text("青岛")
+            # No CREATE TABLE under the reader's list, and no heading of an empty facet.
+            assert "CREATE TABLE" not in page.locator("body").inner_text()
             expect(results.filter(has_text=title)).to_have_count(1)
             expect(results.filter(has_text="崂山景区国庆接待游客创新高")).to_have_count(0)
             expect(page.locator(".archive-list")).to_contain_text('<script>alert("xss")</script>')
@@ -112,8 +128,21 @@ def test_search_box_finds_the_article_and_opens_it(server: str, tmp_path: Path) 
             expect(body).to_have_count(len(paragraphs))
             expect(body.first).to_have_text(paragraphs[0])
             expect(page.locator(".byline")).to_contain_text("闫可凯")
+            expect(page.locator(".archive-article .meta a").first).to_have_text("青岛新闻网")
             if SCREENSHOTS:
                 page.screenshot(path=str(Path(SCREENSHOTS) / "article.png"), full_page=True)
+            # The source link finds the source's articles.
+            page.goto(f"{server}/archive/articles?source=qingdao-news")
+            expect(page.locator(".archive-list .item")).to_have_count(1)
+            # dzwww's articles have no region: no "region 0" facet heading, the others stay.
+            page.goto(f"{server}/archive/articles?source=dzwww")
+            expect(page.locator(".facet-info[data-column=section]")).to_have_count(1)
+            expect(page.locator(".facet-info[data-column=region]")).to_have_count(0)
+            # The database page says what every table and view is for.
+            page.goto(f"{server}/archive")
+            contents = page.locator(".archive-contents li")
+            expect(contents.filter(has_text="source_health: ")).to_have_count(1)
+            expect(contents.filter(has_text="crawl_runs: ")).to_contain_text("One row per crawl")
             # The hostile article: its markup is shown as text and nothing runs.
             page.goto(f"{server}/archive/articles?source=evil-site")
             page.locator(".archive-list h3 a").first.click()

@@ -46,6 +46,6 @@ def test_serve_passes_options_to_datasette_and_searches_chinese(run_cli, make_re
 
 def test_serve_without_an_archive_says_how_to_make_one(run_cli, tmp_path: Path) -> None:
     result = run_cli("serve", "--db", "missing.db", cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert "missing.db does not exist" in result.stderr and "newsarchive ingest seeds/" in result.stderr
     assert not (tmp_path / "missing.db").exists()

@@ -68,11 +68,14 @@ async def test_escape_fts_is_match_query_after_datasette_default(ds: Any) -> Non
         "/archive.json", params={"sql": "select escape_fts(:q) as e", "q": "市南区", "_shape": "array"}
     )
     assert response.json() == [{"e": match_query("市南区")}]
-    impls = {impl.plugin_name: impl for impl in pm.hook.prepare_connection.get_hookimpls()}
-    assert impls["archive_search.py"].trylast
+    # Registered as the entry point "archive_search", or from --plugins-dir as "archive_search.py".
+    impls = {
+        impl.plugin_name.removesuffix(".py"): impl for impl in pm.hook.prepare_connection.get_hookimpls()
+    }
+    assert impls["archive_search"].trylast
     # pluggy calls hook implementations from the end of this list to the start: trylast ones are first.
-    order = [impl.plugin_name for impl in pm.hook.prepare_connection.get_hookimpls()]
-    assert order.index("archive_search.py") < order.index("datasette.sql_functions")
+    order = [impl.plugin_name.removesuffix(".py") for impl in pm.hook.prepare_connection.get_hookimpls()]
+    assert order.index("archive_search") < order.index("datasette.sql_functions")
 
 
 async def test_search_works_whatever_the_database_is_called(ds_as_x: Any) -> None:

@@ -112,8 +112,7 @@ async def test_dense_search_facets_read_the_facet_index(
     ds = Datasette(
         files=[str(archive[0])],
         metadata=publish.load_metadata(),
-        plugins_dir=str(publish.PLUGINS_DIR),
-        template_dir=str(publish.TEMPLATES_DIR),
+        plugins_dir=publish.plugins_dir(),  # None: the installed entry points load them
         settings={**publish.settings_for(), "trace_debug": True},
     )
     data = (await ds.client.get("/archive/articles.json?_search=青岛&_since=2024-01-01&_trace=1")).json()
