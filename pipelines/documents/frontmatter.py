@@ -93,6 +93,11 @@ def _as_list(value: Any, name: str, field_name: str) -> list[str]:
     raise DocumentError(name, f"front matter field '{field_name}' must be a list or a comma-separated string")
 
 
+# Two days a relative date would be read against: a date that reads differently on them is relative.
+_ONE_DAY = dt.datetime(2001, 3, 4, 12, 0, tzinfo=dt.UTC)
+_ANOTHER_DAY = dt.datetime(2031, 9, 17, 3, 0, tzinfo=dt.UTC)
+
+
 def _published(value: Any, name: str, default_tz: str) -> str | None:
     """The document's date as precisely as it is written: "2004", "2004-05", "2004-05-20" or a time with
     offset (the document's zone when it names none). Never a made-up midnight or first of January."""
@@ -106,15 +111,22 @@ def _published(value: Any, name: str, default_tz: str) -> str | None:
     partial = parse_partial_date(text, default_tz=default_tz)
     if partial is not None:
         return partial.iso()
-    parsed = parse_datetime_text(text, default_tz=default_tz)
+    parsed = parse_datetime_text(text, default_tz=default_tz, now=_ONE_DAY)
     if parsed is None:
         raise DocumentError(name, f"unparseable date {text!r} in front matter")
+    if parsed != parse_datetime_text(text, default_tz=default_tz, now=_ANOTHER_DAY):
+        # "昨天下午", "3小时前", "5月20日": a document has no day of its own to read them from, and the day it
+        # happens to be ingested is not the day it was written.
+        raise DocumentError(
+            name, f"relative date {text!r} in front matter: it depends on the day it is read; give the date"
+        )
     if precision_of(text) == "day":
         return parsed.date().isoformat()
     return parsed.isoformat()
 
 
 def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
+    text = text.replace("\r\n", "\n")  # a document saved with Windows line ends is the same document
     if not text.startswith("---"):
         raise DocumentError(name, "no front matter: the document must start with a '---' line")
     fences = list(_FENCE.finditer(text))
@@ -139,6 +151,8 @@ def parse_front_matter(text: str, name: str, *, timezone: str | None = None) -> 
     title = meta.get("title")
     if title is None or not str(title).strip():
         raise DocumentError(name, "front matter has no title")
+    if isinstance(title, list | dict):
+        raise DocumentError(name, f"front matter title is a {type(title).__name__}, not text: quote it")
     parts = MORE_MARKER.split(body, maxsplit=1)
     summary, main = (parts[0].strip(), parts[1]) if len(parts) == 2 else (None, body)
     if not (summary or "").strip() and not main.strip():

@@ -62,6 +62,12 @@ def test_timezone_in_front_matter_wins() -> None:
         ("---\ntitle: x\n---\n\n", "no body"),
         ("just text\n", "must start with a '---' line"),
         ("---\ntitle: x\ntags: 5\n---\nbody\n", "'tags' must be a list"),
+        ("---\ntitle: [a, b]\n---\nbody\n", "title is a list, not text"),
+        # A relative date depends on the day the document is read: refused, never resolved against the clock.
+        ("---\ntitle: x\ndate: 昨天下午\n---\nbody\n", "relative date '昨天下午'"),
+        ("---\ntitle: x\ndate: 3小时前\n---\nbody\n", "relative date '3小时前'"),
+        ("---\ntitle: x\ndate: 5月20日 10:30\n---\nbody\n", "relative date '5月20日 10:30'"),
+        ("---\ntitle: x\ndate: yesterday\n---\nbody\n", "relative date 'yesterday'"),
     ],
 )
 def test_broken_documents_get_one_clear_reason(text: str, reason: str) -> None:
@@ -70,3 +76,8 @@ def test_broken_documents_get_one_clear_reason(text: str, reason: str) -> None:
     assert caught.value.input == "seeds/bad.txt"
     assert reason in caught.value.reason
     assert str(caught.value).startswith("seeds/bad.txt: ")
+
+
+def test_windows_line_ends_read_as_the_same_document() -> None:
+    windows = parse_front_matter(DOC.replace("\n", "\r\n"), "a.txt")
+    assert windows == parse_front_matter(DOC, "a.txt")
