@@ -522,14 +522,9 @@ VIEWS["crawl_outcomes"] = f"""
     where r.kind = 'crawl' and r.source is not null
 """
 
-# One row per crawled source. Failure of a run: see crawl_outcomes (killed, no successful response at all,
-# or failures and nothing stored). Interrupted runs neither count as failures nor end a failure streak.
-VIEWS["source_health"] = f"""
-    with keys as (
-        select key as source from sources where kind = 'site'
-        union select source from crawl_outcomes
-    ),
-    week as (
+# Each source's articles first seen in the last week: counts and the shares with a date, an author and a body.
+# A CTE named "week", shared by source_health and the local sources' rows (LOCAL_SOURCES_SQL).
+_RECENT_WEEK = """week as (
         select source, count(*) as new_7d,
                sum(first_seen >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-1 day')) as new_1d,
                avg(published is not null and published != '') as dated_share,
@@ -538,7 +533,16 @@ VIEWS["source_health"] = f"""
         from articles
         where first_seen >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-7 days')
         group by +source  -- "+": group after the first_seen range scan, not by scanning the source index
+    )"""
+
+# One row per crawled source. Failure of a run: see crawl_outcomes (killed, no successful response at all,
+# or failures and nothing stored). Interrupted runs neither count as failures nor end a failure streak.
+VIEWS["source_health"] = f"""
+    with keys as (
+        select key as source from sources where kind = 'site'
+        union select source from crawl_outcomes
     ),
+    {_RECENT_WEEK},
     before as (
         select source, count(*) as new_prev_7d
         from articles
@@ -578,4 +582,25 @@ VIEWS["source_health"] = f"""
     select *, {_flags_column(DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW)} as flags
     from health
     order by flags = '', source
+"""
+
+
+# Sources that are not crawled (``seeds``: documents read by ``newsarchive ingest``) are listed too, with
+# their articles and the last ingest; never flagged (ingest reports its failures itself, exit status 1).
+LOCAL_SOURCES_SQL = f"""
+    with {_RECENT_WEEK},
+    ingest as (
+        select started, status from crawl_runs where kind = 'ingest' order by started desc, id desc limit 1
+    )
+    select s.key as source, s.name,
+           (select started from ingest) as last_run,
+           (select 'ingest ' || status from ingest) as last_outcome,
+           (select max(started) from crawl_runs where kind = 'ingest' and status = 'finished')
+               as last_success,
+           0 as consecutive_failures,
+           coalesce(w.new_1d, 0) as new_1d, coalesce(w.new_7d, 0) as new_7d, 0 as new_prev_7d,
+           round(w.dated_share, 3) as dated_share, round(w.author_share, 3) as author_share,
+           round(w.body_share, 3) as body_share, null as last_problem
+    from sources s left join week w on w.source = s.key
+    where s.kind = 'local'
 """

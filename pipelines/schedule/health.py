@@ -14,38 +14,15 @@ from typing import Any
 
 import sqlite_utils
 
-from pipelines.archive.schema import DEFAULT_MAX_FAILURES, DEFAULT_USUAL_WEEKLY_NEW, health_flags
+from pipelines.archive.schema import (
+    DEFAULT_MAX_FAILURES,
+    DEFAULT_USUAL_WEEKLY_NEW,
+    LOCAL_SOURCES_SQL,
+    health_flags,
+)
 from pipelines.schedule.due import interval_seconds, next_due, parse_time
 from pipelines.sources import Source
 
-# Sources that are not crawled (``seeds``: documents read by ``newsarchive ingest``) are listed too, with
-# their articles and the last ingest; never flagged (ingest reports its failures itself, exit status 1).
-LOCAL_SOURCES_SQL = """
-    with week as (
-        select source, count(*) as new_7d,
-               sum(first_seen >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-1 day')) as new_1d,
-               avg(published is not null and published != '') as dated_share,
-               avg(authors is not null and authors not in ('', '[]', 'null')) as author_share,
-               avg(coalesce(char_count, length(text)) > 200) as body_share
-        from articles
-        where first_seen >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-7 days')
-        group by source
-    ),
-    ingest as (
-        select started, status from crawl_runs where kind = 'ingest' order by started desc, id desc limit 1
-    )
-    select s.key as source, s.name,
-           (select started from ingest) as last_run,
-           (select 'ingest ' || status from ingest) as last_outcome,
-           (select max(started) from crawl_runs where kind = 'ingest' and status = 'finished')
-               as last_success,
-           0 as consecutive_failures,
-           coalesce(w.new_1d, 0) as new_1d, coalesce(w.new_7d, 0) as new_7d, 0 as new_prev_7d,
-           round(w.dated_share, 3) as dated_share, round(w.author_share, 3) as author_share,
-           round(w.body_share, 3) as body_share, null as last_problem
-    from sources s left join week w on w.source = s.key
-    where s.kind = 'local'
-"""
 OVERDUE_PERIODS = 3  # a source is overdue once its next run is this many periods late (and an hour at least)
 
 
