@@ -69,33 +69,29 @@ class RunSummary:
         return f"{parts[0]}: " + ", ".join(parts[1:])
 
 
-class _WithoutTraceback(logging.Filter):
-    """Keeps a record's message and drops its traceback.
+class _ReportedByTheCrawl(logging.Filter):
+    """Scrapy's error line about a page the crawl reports itself, in one line of its own (``failed: URL:
+    reason``), counted and recorded in ``crawl_errors``: dropped, or with -v (LOG_LEVEL INFO or DEBUG) kept
+    without its traceback (RobotsTxtMiddleware logs an unreachable site with ~70 lines of Twisted's)."""
 
-    Why: Scrapy's RobotsTxtMiddleware logs a site that cannot be reached with a full Twisted traceback
-    (~70 lines); the crawl reports that failure itself in one line, and the ERROR line stays.
-    """
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+        self.verbose = False
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith(self.prefix):
+            return True
         record.exc_info, record.exc_text = None, None
-        return True
+        return self.verbose
 
 
-_ROBOTS_LOGGER = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
-_ROBOTS_FILTER = _WithoutTraceback()
-
-
-class _WithoutGaveUp(logging.Filter):
-    """Drops Scrapy's "Gave up retrying <GET url> ... " error: the crawl reports that page's failure itself,
-    in one line of its own (``failed: URL: reason``), counts it and records it in ``crawl_errors``. With -v
-    (LOG_LEVEL INFO or DEBUG) Scrapy's line is kept."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Gave up retrying")
-
-
-_RETRY_LOGGER = logging.getLogger("scrapy.downloadermiddlewares.retry")
-_RETRY_FILTER = _WithoutGaveUp()
+# Scrapy's loggers whose error lines repeat what the crawl reports: robots.txt that cannot be fetched, and a
+# page given up after its retries.
+_REPORTED = {
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt"): _ReportedByTheCrawl("Error downloading"),
+    logging.getLogger("scrapy.downloadermiddlewares.retry"): _ReportedByTheCrawl("Gave up retrying"),
+}
 
 
 def project_settings(**overrides: Any) -> Settings:
@@ -117,9 +113,9 @@ def run_spiders(
     Once per process: Twisted's reactor cannot be restarted. Each run gets its own ``crawl_runs`` row.
     """
     process = CrawlerProcess(settings)
-    _ROBOTS_LOGGER.addFilter(_ROBOTS_FILTER)  # once: addFilter ignores a filter already there
-    if settings.get("LOG_LEVEL") not in ("INFO", "DEBUG"):
-        _RETRY_LOGGER.addFilter(_RETRY_FILTER)
+    for logger, reported in _REPORTED.items():
+        reported.verbose = settings.get("LOG_LEVEL") in ("INFO", "DEBUG")
+        logger.addFilter(reported)  # once: addFilter ignores a filter already there
     crawlers = []
     failures: list[list[tuple[str, str]]] = []
     for kwargs in runs:
