@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DB ?= archive.db
 PORT ?= 8001
 
-.PHONY: run archive serve test check lint bench install browser lock clean
+.PHONY: run archive serve test check lint bench install browser replay-tools redis lock clean
 
 run: archive
 	$(BIN)/newsarchive serve --db $(DB) --port $(PORT)
@@ -20,7 +20,7 @@ serve: $(VENV)/.installed
 	$(BIN)/newsarchive serve --db $(DB) --port $(PORT)
 
 # Everything: tests/unit and tests/e2e (as CI runs it, through .ci/run).
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed browser replay-tools redis
 	$(BIN)/python -m pytest
 
 # The quick loop: the in-process unit tests (under a minute), then lint.
@@ -56,6 +56,15 @@ lock: $(VENV)/.installed
 	   $(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' | LC_ALL=C sort -f; } > requirements.lock
 	@echo "requirements.lock: $$(grep -vc '^#' requirements.lock) packages"
 
+# pywb and py-wacz, which the replay tests run as a user would, in their own environment: pywb pins
+# redis==2.10.6 and pyOpenSSL<26.2, which cannot share .venv (see requirements-replay.lock).
+REPLAY_VENV ?= .venv-replay
+replay-tools: $(REPLAY_VENV)/.installed
+$(REPLAY_VENV)/.installed: requirements-replay.lock
+	$(PYTHON) -m venv $(REPLAY_VENV)
+	$(REPLAY_VENV)/bin/python -m pip install --quiet -r requirements-replay.lock
+	touch $@
+
 # The end-to-end browser test drives Debian's Chromium (Playwright's own browser download cannot be used), with
 # a CJK font so Chinese pages render as text, not boxes (fonts-noto-cjk). Installed when missing and we may
 # (root); otherwise the browser test skips and says why (without the font it runs, its screenshots show boxes).
@@ -71,5 +80,17 @@ browser:
 		fi; \
 	fi
 
+# The distributed tests (tests/e2e/test_distributed_*.py) start Debian's redis-server on a loopback port, as
+# `newsarchive worker` and `schedule --redis` use it in production. Installed when missing and we may (root);
+# otherwise those tests skip and say why.
+redis:
+	@if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+		else \
+			echo "not installed: redis-server (apt-get install redis-server): the distributed tests will be skipped"; \
+		fi; \
+	fi
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(REPLAY_VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

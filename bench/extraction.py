@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import html as htmlmod
 import json
 import logging
 import re
@@ -20,13 +21,13 @@ import statistics
 import sys
 import time
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -36,13 +37,19 @@ from htmldate import find_date  # noqa: E402
 from trafilatura.settings import Document  # noqa: E402
 from trafilatura.utils import load_html  # noqa: E402
 
-from pipelines.documents.records import site_of  # noqa: E402
-from pipelines.extract import ExtractionFailed, NotAnArticle, extract_page  # noqa: E402
+from pipelines.extract import ExtractionFailed, NotAnArticle, decode_html, extract_page  # noqa: E402
+from pipelines.extract.block_model import BlockModel, shipped_model  # noqa: E402
 from pipelines.text.cjk import CJK  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import train_block_model  # noqa: E402
+from train_block_model import page_site  # noqa: E402
 
 DEFAULT_ROOT = REPO.parent / "shared" / "datasets"
 LABELS = Path(__file__).resolve().with_name("zh_labels.jsonl")
 EXTRACTORS = ("newsarchive", "trafilatura")
+LOSO = "na-LOSO"  # ours, with the block model refitted without the page's site
+NON_ZH_FOLDS = 10  # sites of the non-Chinese pages are held out in this many groups (see bench/README.md)
 WARM_UP = (
     "<html><head><title>热身</title></head><body><article><h1>热身</h1>"
     + "<p>这是一段用于预热两个抽取器的文字，不计入计时。</p>" * 5
@@ -71,6 +78,9 @@ class Output:
     title: str | None = None
     date: str | None = None
     authors: list[str] = field(default_factory=list)
+    editor: str | None = None
+    outlet: str | None = None
+    not_on_page: list[str] = field(default_factory=list)  # authors whose name the page does not show
     error: str | None = None  # an exception escaped the extractor (never expected)
     refused: str | None = None  # NotAnArticle: the extractor's own per-page verdict, with its reason
     unreadable: bool = False  # ExtractionFailed: the page could not be read (a per-page failure)
@@ -121,12 +131,19 @@ def same_day(pred: str | None, label: str) -> bool:
     return False
 
 
-def run_ours(body: bytes, url: str | None) -> Output:
+def run_ours(body: bytes, url: str | None, model: BlockModel | None = None) -> Output:
     try:
-        article = extract_page(body, url)
+        article = extract_page(body, url, block_model=model)
     except NotAnArticle as exc:
         return Output(refused=exc.reason, unreadable=isinstance(exc, ExtractionFailed))
-    return Output(article.text, article.title, article.published, list(article.authors))
+    return Output(
+        article.text,
+        article.title,
+        article.published,
+        list(article.authors),
+        editor=article.editor,
+        outlet=article.source_outlet,
+    )
 
 
 def run_trafilatura(body: bytes, url: str | None) -> Output:
@@ -138,19 +155,51 @@ def run_trafilatura(body: bytes, url: str | None) -> Output:
 
 
 RUNNERS: dict[str, Callable[[bytes, str | None], Output]] = {
-    "newsarchive": run_ours,
+    "newsarchive": lambda body, url: run_ours(body, url),
     "trafilatura": run_trafilatura,
 }
 
 
 def load_labels(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """Extra labels by (dataset, id), in either format (see bench/README.md): the old one (``date`` null =
+    unlabelled, one ``author``) or the new one (``authors`` list, ``date`` null = the page shows no date,
+    ``editor``, ``outlet``, ``kind``, ``site``). A line that is not JSON is skipped and counted: the file
+    may be being written while the bench runs."""
     labels: dict[tuple[str, str], dict[str, Any]] = {}
+    bad = 0
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
-                row = json.loads(line)
-                labels[(row["dataset"], row["id"])] = row
+                try:
+                    row = json.loads(line)
+                    labels[(row["dataset"], row["id"])] = row
+                except (ValueError, KeyError, TypeError):
+                    bad += 1
+    if bad:
+        print(f"labels: {bad} unreadable lines in {path} skipped", file=sys.stderr)
     return labels
+
+
+def merge_label(row: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Add an extra label's fields where the dataset has none. New-format labels also say what the page does
+    not show (``shows_date`` / ``shows_authors`` False), which is how invented values are counted."""
+    new = isinstance(extra.get("authors"), list)
+    if row.get("date") is None and extra.get("date") is not None:
+        row["date"] = extra["date"]
+    if row.get("author") is None:
+        names = extra.get("authors") if new else extra.get("author")
+        if names:
+            row["author"] = names
+    if new:
+        row["labelled"] = True
+        row["shows_date"] = row.get("date") is not None
+        row["shows_authors"] = bool(row.get("author"))
+        for key in ("editor", "outlet", "kind"):
+            row[key] = extra.get(key)
+        if not row.get("title") and extra.get("title"):
+            row["title"] = extra["title"]
+    if extra.get("site"):
+        row["site"] = extra["site"]
 
 
 def records(dataset: Path, labels: dict[tuple[str, str], dict[str, Any]]) -> Iterable[dict[str, Any]]:
@@ -159,9 +208,7 @@ def records(dataset: Path, labels: dict[tuple[str, str], dict[str, Any]]) -> Ite
             row = json.loads(line)
             extra = labels.get((dataset.name, row["id"]))
             if extra:
-                for key in ("date", "author"):
-                    if row.get(key) is None and extra.get(key) is not None:
-                        row[key] = extra[key]
+                merge_label(row, extra)
             yield row
 
 
@@ -180,7 +227,8 @@ def score(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
         if titled
         else None
     )
-    dated = [r for r in rows if r.get("date")]
+    # Day-level: labels that state a day (a year-only or month-only label cannot be matched to a day).
+    dated = [r for r in rows if len(str(r.get("date") or "")) >= 10]
     result["date_n"] = len(dated)
     result["date_day"] = (
         sum(same_day(r["out"][name].date, str(r["date"])) for r in dated) / len(dated) if dated else None
@@ -193,7 +241,49 @@ def score(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
         if authored
         else None
     )
+    result.update(field_scores(rows, name))
     return result
+
+
+def _same_name(pred: str | None, label: str | None) -> bool:
+    return bool(split_names(pred) & split_names(label))
+
+
+def field_scores(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    """Editor and outlet against the labels that show one, and the values invented: a date (or a more
+    precise date than the page shows) on a page labelled as showing none, an author name the page does not
+    contain, an author the labels do not credit."""
+    edited = [r for r in rows if r.get("editor")]
+    sourced = [r for r in rows if r.get("outlet")]
+    labelled = [r for r in rows if r.get("labelled")]
+    undated = [r for r in labelled if not r.get("shows_date")]
+    coarse = [r for r in labelled if r.get("shows_date") and len(str(r["date"])) < 10]
+    out = {r["id"]: r["out"][name] for r in rows}
+    invented_dates = sum(bool(out[r["id"]].date) for r in undated) + sum(
+        len(out[r["id"]].date or "") > len(str(r["date"])) for r in coarse
+    )
+    beyond = sum(
+        len(split_names(out[r["id"]].authors) - split_names(r.get("author") or [])) for r in labelled
+    )
+    return {
+        "editor_n": len(edited),
+        "editor": sum(_same_name(out[r["id"]].editor, r["editor"]) for r in edited) / len(edited)
+        if edited
+        else None,
+        "outlet_n": len(sourced),
+        "outlet": sum(
+            re.sub(r"\s", "", norm_title(out[r["id"]].outlet)) == re.sub(r"\s", "", norm_title(r["outlet"]))
+            for r in sourced
+        )
+        / len(sourced)
+        if sourced
+        else None,
+        "undated_n": len(undated) + len(coarse),
+        "invented_dates": invented_dates,
+        "invented_authors": sum(len(o.not_on_page) for o in out.values()),
+        "labelled_n": len(labelled),
+        "authors_beyond_label": beyond,
+    }
 
 
 def visible_headline(body: bytes) -> str | None:
@@ -229,16 +319,6 @@ def chinese_extras(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
         else None,
         "titles": len(titled),
     }
-
-
-def page_site(row: dict[str, Any]) -> str:
-    """The registrable domain a page comes from: its URL's, or (daniel-zh-dev, no URLs) the host in its id
-    ("20111209_china.newssc.org_<hash>")."""
-    host = urlsplit(row.get("url") or "").hostname
-    if not host:
-        m = re.match(r"\d{8}_([^_/]+)_", str(row.get("id") or ""))
-        host = m.group(1) if m else None
-    return site_of(f"http://{host}/") if host else "?"
 
 
 def per_site(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
@@ -279,6 +359,26 @@ def line(label: str, name: str, s: dict[str, Any]) -> str:
     ).rstrip()
 
 
+def fields_line(label: str, name: str, s: dict[str, Any]) -> str:
+    return (
+        f"{label[:34]:<34} {s['pages']:>4} {name:<12} "
+        f"editor {fmt(s['editor'], s['editor_n'])} outlet {fmt(s['outlet'], s['outlet_n'])} "
+        f"invented: dates {s['invented_dates']} of {s['undated_n']} undated, "
+        f"authors not on page {s['invented_authors']}, beyond label {s['authors_beyond_label']} "
+        f"({s['labelled_n']} labelled)"
+    )
+
+
+def names_not_on_page(names: list[str], body: bytes) -> list[str]:
+    """The names that occur nowhere in the page (its text, attributes and scripts, whitespace and case
+    ignored, entities decoded): a name the extractor made up or glued together."""
+    if not names:
+        return []
+    html, _ = decode_html(body, None)
+    page = re.sub(r"\s+", "", unicodedata.normalize("NFKC", htmlmod.unescape(html))).lower()
+    return [n for n in names if re.sub(r"\s+", "", unicodedata.normalize("NFKC", n)).lower() not in page]
+
+
 def page_outputs(row: dict[str, Any]) -> dict[str, Any]:
     return {
         name: {
@@ -286,10 +386,65 @@ def page_outputs(row: dict[str, Any]) -> dict[str, Any]:
             "title": row["out"][name].title,
             "date": row["out"][name].date,
             "authors": row["out"][name].authors,
+            "editor": row["out"][name].editor,
+            "outlet": row["out"][name].outlet,
             "text": row["out"][name].text,
         }
-        for name in EXTRACTORS
+        for name in row["out"]
     }
+
+
+def is_zh(row: dict[str, Any]) -> bool:
+    return str(row.get("lang") or "").startswith("zh")
+
+
+def row_site(row: dict[str, Any]) -> str:
+    """The page's registrable domain (its URL's or its id's host; the label's ``site`` when neither)."""
+    site = page_site(row)
+    return str(row.get("site") or site) if site == "?" else site
+
+
+def loso_models(datasets: list[Path], limit: int | None) -> tuple[dict[str, BlockModel], str]:
+    """A block model per held-out site, fitted on every labelled page of the other sites (all sets).
+
+    Chinese pages' sites are held out one at a time (leave-one-site-out). The non-Chinese pages' sites (~700,
+    most with one page) are held out in NON_ZH_FOLDS groups by a stable hash of the site: each group's
+    model is fitted without any page of any of its sites, which holds out more than one site does."""
+    pages = train_block_model.labelled_pages(datasets, limit)
+    matrix = train_block_model.Matrix(pages)
+    full = train_block_model.fit(matrix)
+    zh_sites = sorted({p.site for p in pages if p.lang.startswith("zh")})
+    models = {
+        site: train_block_model.fit(matrix, start=full, iterations=8, without={site}) for site in zh_sites
+    }
+    others = sorted({p.site for p in pages} - set(zh_sites))
+    folds: dict[int, list[str]] = {}
+    for site in others:
+        folds.setdefault(zlib.crc32(site.encode()) % NON_ZH_FOLDS, []).append(site)
+    for group in folds.values():
+        model = train_block_model.fit(matrix, start=full, iterations=8, without=set(group))
+        models.update(dict.fromkeys(group, model))
+    note = (
+        f"{len(pages)} labelled pages, {len(zh_sites)} Chinese sites held out one by one, "
+        f"{len(others)} other sites in {len(folds)} groups"
+    )
+    return models, note
+
+
+def run_page(name: str, body: bytes, url: str | None, model: BlockModel | None = None) -> Output:
+    try:
+        if name == "trafilatura":
+            return run_trafilatura(body, url)
+        return run_ours(body, url, model)
+    except Exception as exc:  # a crash scores as empty output, but is reported
+        return Output(error=f"{type(exc).__name__}: {exc}")
+
+
+def kind_group(row: dict[str, Any]) -> str:
+    kind = row.get("kind")
+    if kind in ("forum", "blog"):
+        return "forum/blog"
+    return "news" if kind in ("news", "government", "portal") else "other/unlabelled kind"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,11 +457,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="at most N pages per dataset")
     parser.add_argument("--json", type=Path, default=None, help="write machine-readable results here")
     parser.add_argument("--labels", type=Path, default=LABELS, help="extra date/author labels (JSON lines)")
+    parser.add_argument("--no-loso", action="store_true", help="skip the leave-one-site-out refits")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # both extractors log every discarded page
 
     datasets = args.datasets or sorted(p for p in DEFAULT_ROOT.iterdir() if (p / "truth.jsonl").exists())
     labels = load_labels(args.labels)
+    models: dict[str, BlockModel] = {}
+    names = list(EXTRACTORS)
+    if not args.no_loso:
+        # Always from every set, so a run on one set still trains on the others as the shipped model does.
+        every = sorted(p for p in DEFAULT_ROOT.iterdir() if (p / "truth.jsonl").exists()) or datasets
+        fit_start = time.perf_counter()
+        models, note = loso_models(sorted(set(every) | set(datasets)), args.limit)
+        print(f"block model refits: {note} ({time.perf_counter() - fit_start:.0f} s)")
+        names.append(LOSO)
     seconds = dict.fromkeys(EXTRACTORS, 0.0)
     for name in EXTRACTORS:  # warm-up outside the clock: lazy imports and caches of both
         RUNNERS[name](WARM_UP, None)
@@ -319,16 +484,18 @@ def main(argv: list[str] | None = None) -> int:
                 break
             body = gzip.decompress((dataset / "pages" / f"{row['id']}.html.gz").read_bytes())
             row["out"] = {}
-            if str(row.get("lang") or "").startswith("zh"):
+            if is_zh(row):
                 row["h1"] = visible_headline(body)
             for name in EXTRACTORS:
                 start = time.perf_counter()
-                try:
-                    out = RUNNERS[name](body, row.get("url"))
-                except Exception as exc:  # a crash scores as empty output, but is reported
-                    out = Output(error=f"{type(exc).__name__}: {exc}")
+                out = run_page(name, body, row.get("url"))
                 seconds[name] += time.perf_counter() - start
                 row["out"][name] = out
+            if models:  # not timed: the same code with another model's weights
+                model = models.get(row_site(row), shipped_model())
+                row["out"][LOSO] = run_page(LOSO, body, row.get("url"), model)
+            for out in row["out"].values():
+                out.not_on_page = names_not_on_page(out.authors, body)
             rows.append(row)
         all_rows[dataset.name] = rows
 
@@ -339,23 +506,32 @@ def main(argv: list[str] | None = None) -> int:
     )
     for dataset_name, rows in all_rows.items():
         report["datasets"][dataset_name] = {}
-        for name in EXTRACTORS:
+        for name in names:
             s = score(rows, name)
             report["datasets"][dataset_name][name] = s
             print(line(dataset_name, name, s))
         for r in rows:
-            for name in EXTRACTORS:
+            for name in names:
                 if r["out"][name].error:
                     report["errors"].append(
                         {"dataset": dataset_name, "id": r["id"], name: r["out"][name].error}
                     )
-    zh_rows = [r for rows in all_rows.values() for r in rows if str(r.get("lang") or "").startswith("zh")]
-    for name in EXTRACTORS:
+    zh_rows = [r for rows in all_rows.values() for r in rows if is_zh(r)]
+    for name in names:
         s = score(zh_rows, name)
         s.update(chinese_extras(zh_rows, name))
         report["zh"][name] = s
         print(line("zh (all datasets)", name, s))
-    for name in EXTRACTORS:
+    for name in names:
+        print(fields_line("zh fields", name, report["zh"][name]))
+    groups = sorted({kind_group(r) for r in zh_rows})
+    for group in groups:
+        kind_rows = [r for r in zh_rows if kind_group(r) == group]
+        for name in names:
+            s = score(kind_rows, name)
+            report["zh"].setdefault("kinds", {}).setdefault(group, {})[name] = s
+            print(line(f"zh {group}", name, s))
+    for name in names:
         z = report["zh"][name]
         if z["pages"]:
             print(
@@ -364,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"titles without suffix {fmt(z['no_suffix_share'], z['titles'])}".rstrip()
             )
     report["zh_sites"] = {}
-    for name in EXTRACTORS:
+    for name in names:
         z = per_site(zh_rows, name)
         report["zh_sites"][name] = z
         if z["sites"]:
@@ -373,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"worst {z['worst_site']} {z['worst_f1']:.3f}  pages under 0.5: {z['under_half']}"
             )
     all_pages = [r for rows in all_rows.values() for r in rows]
-    for name in EXTRACTORS:
+    for name in names:
         outs = [r["out"][name] for r in all_pages]
         print(
             f"{'failures (all datasets)':<34} {len(outs):>4} {name:<12} "

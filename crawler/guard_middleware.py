@@ -14,10 +14,11 @@ request the crawl makes, and every hop of every redirect:
   allowed host is dropped and counted in the stats (``archive/refused_links``), not as a failure.
 - ``ResponseGuardMiddleware`` (order 960, so it sees each response first, before it is archived): a
   response from an internal address the source does not name (an allowed name resolving to 127.0.0.1) is
-  refused; so is a body shorter or longer than its Content-Length, a gzip or deflate body cut off, or one
-  that decompresses past DOWNLOAD_MAXSIZE (Scrapy would store what it could decompress, or drop the page
-  without a word); a redirect that loops back to a URL of its own chain, or a chain longer than
-  ``ARCHIVE_MAX_REDIRECTS``, is a counted failure with its reason (Scrapy drops both silently).
+  refused; so is a body shorter or longer than its Content-Length; a redirect that loops back to a URL of
+  its own chain, or a chain longer than ``ARCHIVE_MAX_REDIRECTS``, is a counted failure with its reason
+  (Scrapy drops both silently). A gzip or deflate body cut off, or one that decompresses past
+  DOWNLOAD_MAXSIZE, is refused where it is inflated (crawler.compression, in place of Scrapy's
+  HttpCompressionMiddleware): Scrapy would store what it could decompress, or drop the page without a word.
 
 Spiders without a ``source`` (the seed reader's local files) are not checked.
 """
@@ -52,7 +53,7 @@ def source_policy(spider: Any) -> FetchPolicy | None:
     )
 
 
-class _Guard:
+class Guard:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.policy: FetchPolicy | None = None
@@ -83,7 +84,7 @@ class _Guard:
         return RequestRefused(message)
 
 
-class RequestGuardMiddleware(_Guard):
+class RequestGuardMiddleware(Guard):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Any:
         guard = super().from_crawler(crawler)
@@ -119,11 +120,10 @@ class RequestGuardMiddleware(_Guard):
             raise self.refuse(request, f"response from {request.url}", problem)
 
 
-class ResponseGuardMiddleware(_Guard):
+class ResponseGuardMiddleware(Guard):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.max_redirects = crawler.settings.getint("ARCHIVE_MAX_REDIRECTS", 10)
-        self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if self.policy is None:
@@ -135,11 +135,13 @@ class ResponseGuardMiddleware(_Guard):
             if reason is not None:
                 raise self.refuse(request, f"response from {response.url}", reason)
         if request.method != "HEAD" and response.status not in (204, 304) and response.status >= 200:
+            # The body's length only: its gzip or deflate stream is checked where it is inflated, once
+            # (crawler.compression.CheckedCompressionMiddleware).
             problem = transfer_problem(
                 response.body,
                 content_length=_header(response, b"Content-Length"),
-                content_encoding=_header(response, b"Content-Encoding"),
-                max_size=int(request.meta.get("download_maxsize", self.max_size)),
+                content_encoding=None,
+                max_size=0,
             )
             if problem is not None:
                 raise self.refuse(request, f"response from {response.url}", problem)

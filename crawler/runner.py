@@ -101,6 +101,39 @@ def project_settings(**overrides: Any) -> Settings:
     return settings
 
 
+def install_log_filters(settings: Settings) -> None:
+    """Scrapy's error lines about pages the crawl reports itself: dropped, or kept short with -v."""
+    for logger, reported in _REPORTED.items():
+        reported.verbose = settings.get("LOG_LEVEL") in ("INFO", "DEBUG")
+        logger.addFilter(reported)  # once: addFilter ignores a filter already there
+
+
+def collect_failures(crawler: Crawler, on_failure: FailureCallback | None = None) -> list[tuple[str, str]]:
+    """The list the crawler's counted failures are appended to as they happen (and passed on)."""
+    collected: list[tuple[str, str]] = []
+
+    def collect(input: str, reason: str, counted: bool, **_: Any) -> None:
+        if counted:
+            collected.append((input, reason))
+            if on_failure is not None:
+                on_failure(input, reason)
+
+    crawler.signals.connect(collect, signal=document_failed, weak=False)
+    return collected
+
+
+def summarize(crawler: Crawler, failures: list[tuple[str, str]]) -> RunSummary:
+    """What a finished (or stopped) crawler did, from its stats."""
+    stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+    return RunSummary(
+        run_id=stats.get("archive/run_id"),
+        counts=run_counts(stats),
+        finish_reason=stats.get("finish_reason"),
+        failures=failures,
+        source=getattr(crawler.spider, "source_key", None),
+    )
+
+
 def run_spiders(
     spider: str,
     runs: list[dict[str, Any]],
@@ -113,65 +146,39 @@ def run_spiders(
     Once per process: Twisted's reactor cannot be restarted. Each run gets its own ``crawl_runs`` row.
     """
     process = CrawlerProcess(settings)
-    for logger, reported in _REPORTED.items():
-        reported.verbose = settings.get("LOG_LEVEL") in ("INFO", "DEBUG")
-        logger.addFilter(reported)  # once: addFilter ignores a filter already there
+    install_log_filters(settings)
     crawlers = []
     failures: list[list[tuple[str, str]]] = []
     for kwargs in runs:
         crawler = process.create_crawler(spider)
-        collected: list[tuple[str, str]] = []
-        failures.append(collected)
-
-        def collect(
-            input: str,
-            reason: str,
-            counted: bool,
-            _into: list[tuple[str, str]] = collected,
-            **_: Any,
-        ) -> None:
-            if counted:
-                _into.append((input, reason))
-                if on_failure is not None:
-                    on_failure(input, reason)
-
-        crawler.signals.connect(collect, signal=document_failed, weak=False)
+        failures.append(collect_failures(crawler, on_failure))
         process.crawl(crawler, **kwargs)
         crawlers.append(crawler)
     process.start()
-    _close_unfinished_runs(settings, crawlers)
-    summaries = []
-    for crawler, crawler_failures in zip(crawlers, failures, strict=True):
-        assert crawler.stats is not None
-        stats = crawler.stats.get_stats()
-        summaries.append(
-            RunSummary(
-                run_id=stats.get("archive/run_id"),
-                counts=run_counts(stats),
-                finish_reason=stats.get("finish_reason"),
-                failures=crawler_failures,
-                source=getattr(crawler.spider, "source_key", None),
-            )
-        )
-    return summaries
+    close_unfinished_runs(str(settings.get("ARCHIVE_DB")), crawlers)
+    return [summarize(crawler, f) for crawler, f in zip(crawlers, failures, strict=True)]
 
 
-def _close_unfinished_runs(settings: Settings, crawlers: list[Crawler]) -> None:
-    """A signal that lands while a crawl is still starting ends it before Scrapy closes the spider, so its
-    crawl_runs row would say 'running' forever: record it as interrupted."""
+def close_unfinished_runs(
+    db_path: str, crawlers: list[Crawler], reason: str = "stopped while starting"
+) -> list[int]:
+    """A signal that lands while a crawl is still starting ends it before Scrapy closes the spider (and a
+    forced stop ends it before its spider is closed), so its crawl_runs row would say 'running' forever:
+    record it as interrupted. Returns the runs so recorded."""
     unfinished = []
     for crawler in crawlers:
         stats = crawler.stats.get_stats() if crawler.stats is not None else {}
         if stats.get("archive/run_id") is not None and not stats.get("finish_reason"):
             unfinished.append(int(stats["archive/run_id"]))
     if not unfinished:
-        return
-    db = open_archive(str(settings.get("ARCHIVE_DB")))
+        return []
+    db = open_archive(db_path)
     try:
         for run_id in unfinished:
-            finish_run(db, run_id, status="interrupted", finish_reason="stopped while starting")
+            finish_run(db, run_id, status="interrupted", finish_reason=reason)
     finally:
         db.close()
+    return unfinished
 
 
 def run_spider(

@@ -14,6 +14,12 @@ ARCHIVE_EXTRACT_WORKERS = -1
 # limit). Over it, the document is a counted failure naming the limit and the workers are replaced.
 ARCHIVE_EXTRACT_TIME_BUDGET = 60.0
 ARCHIVE_EXTRACT_MEMORY_MB = 2048
+# One pool of extraction workers for every crawl of the process, kept between crawls (the long-lived crawl
+# process of `newsarchive schedule` sets it); off: each crawl starts and stops its own.
+ARCHIVE_EXTRACT_SHARED = False
+# This process runs many crawls at once in one reactor (the crawl process of `newsarchive schedule` sets it):
+# a crawl's set-up and shutdown (its last batch of clustering, its WARC file) must not block the others.
+ARCHIVE_MANY_CRAWLS = False
 # A progress bar on standard error (the CLI turns it on when standard error is a terminal).
 ARCHIVE_PROGRESS = False
 
@@ -46,6 +52,10 @@ DOWNLOADER_MIDDLEWARES = {
     # robots.txt, 100), responses first too (above the WARC middleware: a refused one is not archived).
     "crawler.guard_middleware.RequestGuardMiddleware": 40,
     "crawler.guard_middleware.ResponseGuardMiddleware": 960,
+    # Scrapy's decompression, which also refuses a gzip/deflate body cut off or inflating past
+    # DOWNLOAD_MAXSIZE as a counted failure (crawler/compression.py), in place of Scrapy's own.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.compression.CheckedCompressionMiddleware": 590,
 }
 # A redirect chain longer than this, or one that loops, is a failed page (Scrapy's own limit is 20).
 ARCHIVE_MAX_REDIRECTS = 10

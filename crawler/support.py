@@ -10,6 +10,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from crawler.signals import document_failed
+from pipelines.errors import DocumentError
 
 
 def report_failure(
@@ -24,6 +25,20 @@ def report_failure(
     crawler.signals.send_catch_log(
         document_failed, input=input_name, reason=reason, stage=stage, counted=counted
     )
+
+
+def not_an_article(exception: BaseException | None) -> DocumentError | None:
+    """The "not an article" DocumentError behind a dropped item, if that is why it was dropped.
+
+    The extraction pipeline drops such a page with ``raise DropItem(...) from None`` inside its ``except
+    DocumentError`` block: ``from None`` only hides the error from tracebacks, Python still keeps it as the
+    DropItem's ``__context__``, which is what ``item_dropped`` listeners are given."""
+    seen = 0
+    while exception is not None and seen < 3:
+        if isinstance(exception, DocumentError):
+            return exception if exception.not_article else None
+        exception, seen = exception.__context__, seen + 1
+    return None
 
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -33,7 +33,9 @@ at (harmless: the next run's tail check only cuts half-written ones), never a ro
 that is not on disk.
 
 A capture whose payload digest equals the previous capture of the same URL, or a 304, is written as a
-revisit record pointing at the capture that holds the payload.
+revisit record pointing at the capture that holds the payload. A 304's revisit carries the original's HTTP
+head freshened by the 304's fields, and the 304's own status line in an extension field: replay tools
+serve a revisit's head with its original's payload.
 """
 
 from __future__ import annotations
@@ -51,8 +53,11 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Request, Response
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.defer import Deferred
 from w3lib.url import file_uri_to_path
 from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders
 
 from crawler.support import response_headers
 from crawler.writer_thread import WriterThread
@@ -61,18 +66,22 @@ from pipelines.archive.schema import open_archive
 from pipelines.archive.store import save_captures, warc_file_closed, warc_file_opened
 from pipelines.documents.seed_files import sidecar_to_archive
 from pipelines.headers import header_key, header_value
+from pipelines.warc.reader import WarcReadError, read_record
 from pipelines.warc.records import (
     DEFAULT_COMPRESS_LEVEL,
     IDENTICAL_PAYLOAD,
     SERVER_NOT_MODIFIED,
     default_warc_dir,
+    freshened_headers,
     hex_to_base32,
     http_headers,
+    not_modified_fields,
     record_id,
     sha256_hex,
     warc_date,
 )
 from pipelines.warc.repair import TailCheck, repair_unclosed_files
+from pipelines.warc.seed_captures import reusable_capture
 from pipelines.warc.writer import WarcWriter
 
 logger = logging.getLogger(__name__)
@@ -91,6 +100,7 @@ class _PendingRow:
     values: dict[str, Any]
     id: int | None = None
     error: BaseException | None = None
+    reused: bool = False  # a seed file's earlier capture of the same bytes (nothing written)
 
 
 class WarcCaptureMiddleware:
@@ -167,12 +177,21 @@ class WarcCaptureMiddleware:
         self.db = open_archive(self.db_path)
         return repair_unclosed_files(self.db, self.folder)
 
-    def spider_closed(self) -> None:
+    def spider_closed(self) -> Deferred[None] | None:
         if self.thread is None:
-            return
+            return None
+        if self.crawler.settings.getbool("ARCHIVE_MANY_CRAWLS"):  # the other crawls go on meanwhile
+            return deferred_from_coro(self._close_async())
         self.thread.call(self._close)
         self.thread.close()
         self.thread = None
+        return None
+
+    async def _close_async(self) -> None:
+        thread, self.thread = self.thread, None
+        assert thread is not None
+        await thread.run(self._close)
+        thread.close()  # its queue is empty: returns at once
 
     def _close(self) -> None:  # on the writer thread
         if self.writer is not None:
@@ -224,7 +243,7 @@ class WarcCaptureMiddleware:
             raise row.error or RuntimeError("the capture was not committed")
         request.meta[CAPTURE_META] = row.id
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("archive/warc_records")
+        self.crawler.stats.inc_value("archive/captures_reused" if row.reused else "archive/warc_records")
         return response
 
     # _archive_http and _archive_file run on the writer thread; the reactor awaits them, so the request and
@@ -246,6 +265,8 @@ class WarcCaptureMiddleware:
         if "dataloss" in response.flags:
             extra["WARC-Truncated"] = "unspecified"
         original = self._original(response.url, digest, not_modified=response.status == 304)
+        if original is not None and response.status == 304:
+            headers, extra = self._not_modified_head(original, status_line, headers, extra)
         if original is not None:
             main = records.revisit(
                 response.url,
@@ -279,6 +300,30 @@ class WarcCaptureMiddleware:
             original=original,
         )
 
+    def _not_modified_head(
+        self, original: Original, status_line: str, headers: StatusAndHeaders, extra: dict[str, str]
+    ) -> tuple[StatusAndHeaders, dict[str, str]]:
+        """The HTTP head a 304's revisit carries: its original's, freshened by the 304's fields, so that
+        replay tools serve the archived page (see pipelines.warc.records.NOT_MODIFIED_FIELD). When the
+        original's record cannot be read, the 304's own head (replayed as an empty 304), counted."""
+        if original.warc_file is None or original.warc_offset is None or original.warc_length is None:
+            stored = None
+        else:
+            try:
+                stored = read_record(
+                    self.folder, original.warc_file, original.warc_offset, original.warc_length
+                )
+            except WarcReadError as exc:
+                logger.warning("%s: revisit keeps the 304's headers: %s", original.url, exc)
+                stored = None
+        if stored is None or not stored.status_line:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("archive/revisit_without_original_head")
+            return headers, extra
+        fields = [(name, str(value)) for name, value in headers.headers]
+        head = http_headers(stored.status_line, freshened_headers(stored.http_headers, fields))
+        return head, {**extra, **not_modified_fields(status_line, fields)}
+
     def _archive_file(self, request: Request, response: Response, began: datetime) -> _PendingRow:
         """A seed document as a resource record named ``file:`` + its path as given, with its sidecar."""
         assert self.writer is not None
@@ -294,6 +339,11 @@ class WarcCaptureMiddleware:
             path.suffix.lower(), "application/octet-stream"
         )
         extra = {SOURCE_URL_FIELD: str(sidecar["url"])} if sidecar.get("url") else {}
+        if uri in self.pending_urls:
+            self._commit_rows()  # the same file twice in one batch: the second must see the first's row
+        archived = reusable_capture(self.db, self.folder, uri, digest, sidecar_bytes)
+        if archived is not None:  # read before with these bytes (a re-run of a killed ingest): not again
+            return _PendingRow(archived, id=archived["id"], reused=True)
         original = self._original(uri, digest, not_modified=False)
         if original is not None:
             main = records.revisit(

@@ -8,9 +8,10 @@ labels and links as Datasette's column facet (the results say type ``column``). 
 Datasette's per-column queries: each reads its own ``(column, published)`` index already in order, which is
 cheaper than any single pass over the table.
 
-A search for a frequent word is written ``+id in (select rowid from articles_fts ...)`` (publish/search.py):
-read the whole table rather than look each match up. Its facets then read an index holding every column they
-and the page's filters need, ``articles(source, region, section, language, published)``, named with
+A search for a frequent word is written ``+id in (select rowid from articles_bigrams ...)``
+(publish/search.py): read the whole table rather than look each match up. Its facets then read an index
+holding every column they and the page's filters need, ``articles(source, region, section, language,
+published)``, named with
 ``indexed by``: a narrow index, read in the order of the facet columns, so no sort is needed to group.
 """
 

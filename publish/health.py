@@ -10,7 +10,9 @@ from markupsafe import Markup, escape
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366  # a bar per day: a year at most keeps the chart (and the page) small
-HEALTH_VIEWS = ("source_health", "crawl_outcomes", "recent_runs")
+HEALTH_VIEWS = ("source_health", "crawl_outcomes", "recent_runs", "skipped_pages")
+FLAGGED_QUERY = "flagged_articles"  # canned queries (publish/queries.py) the counts link to
+SKIPPED_QUERY = "skipped_pages_per_source"
 DATE_COLUMNS = ("first_seen", "published")  # "when archived" (crawl health) or "when published"
 PALETTE = (
     "#1f77b4",
@@ -35,6 +37,50 @@ async def recent_runs(db: Any, limit: int = 50) -> list[dict[str, Any]]:
         {"limit": limit},
     )
     return [dict(row) for row in rows]
+
+
+async def extraction_flags_per_source(db: Any) -> list[dict[str, Any]]:
+    """Per source, how many articles carry extraction flags, and how many carry each flag (read from the
+    (source, extraction_flags) index, not the articles' rows)."""
+    if "extraction_flags" not in await db.table_columns("articles"):
+        return []
+    rows = await db.execute(
+        """select articles.source, flag.value as flag, count(*) as n
+           from articles, json_each(case when json_valid(articles.extraction_flags)
+                                         then articles.extraction_flags else '[]' end) as flag
+           where articles.extraction_flags is not null and articles.extraction_flags not in ('', '[]')
+           group by articles.source, flag.value"""
+    )
+    flagged = await db.execute(
+        """select source, count(*) as n from articles
+           where extraction_flags is not null and extraction_flags not in ('', '[]')
+             and json_valid(extraction_flags)
+           group by source"""
+    )
+    by_source: dict[Any, dict[str, Any]] = {
+        row["source"]: {"source": row["source"], "articles": row["n"], "flags": []} for row in flagged
+    }
+    for row in rows:
+        if row["source"] in by_source:
+            by_source[row["source"]]["flags"].append({"flag": row["flag"], "articles": row["n"]})
+    for entry in by_source.values():
+        entry["flags"].sort(key=lambda f: (-f["articles"], str(f["flag"])))
+    return sorted(by_source.values(), key=lambda e: (-e["articles"], str(e["source"])))
+
+
+async def skipped_pages_per_source(db: Any) -> list[dict[str, Any]]:
+    """Per source, how many pages the crawls found not to be articles, and the commonest reasons."""
+    if not await db.table_exists("skipped_pages"):
+        return []
+    rows = await db.execute("select source, reason, count(*) as n from skipped_pages group by source, reason")
+    by_source: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        entry = by_source.setdefault(row["source"], {"source": row["source"], "pages": 0, "reasons": []})
+        entry["pages"] += row["n"]
+        entry["reasons"].append({"reason": row["reason"], "pages": row["n"]})
+    for entry in by_source.values():
+        entry["reasons"].sort(key=lambda r: (-r["pages"], str(r["reason"])))
+    return sorted(by_source.values(), key=lambda e: (-e["pages"], str(e["source"])))
 
 
 async def articles_per_day(db: Any, column: str, days: int) -> dict[str, Any]:

@@ -24,10 +24,10 @@ CANNED_QUERIES: dict[str, dict[str, Any]] = {
   articles.source,
   articles.published,
   search_snippet(articles.text, :q) as snippet
-from articles_fts
-join articles on articles.id = articles_fts.rowid
-where articles_fts match escape_fts(:q)
-order by bm25(articles_fts, 5.0, 1.0)
+from articles_bigrams
+join articles on articles.id = articles_bigrams.rowid
+where articles_bigrams match escape_fts(:q)
+order by bm25(articles_bigrams, 5.0, 1.0)
 limit 50""",
     },
     "articles_per_source_per_day": {
@@ -68,11 +68,11 @@ limit 100""",
   articles.published
 from articles
 where articles.id in (
-  select rowid from articles_fts where articles_fts match escape_fts(:term)
+  select rowid from articles_bigrams where articles_bigrams match escape_fts(:term)
 )
   and articles.published >= :since
   and articles.published < :until
-order by articles.published desc
+order by articles.published_utc desc
 limit 200""",
     },
     "crawl_runs_per_source": {
@@ -131,7 +131,7 @@ limit 100""",
 from articles a
 left join story_clusters c on c.id = a.cluster_id
 where a.cluster_id = :cluster_id
-order by representative desc, a.published""",
+order by representative desc, a.published_utc is null, a.published_utc""",
     },
     "changed_after_publication": {
         "title": "Articles changed after publication",
@@ -190,6 +190,24 @@ limit 500""",
 from articles, json_each(coalesce(nullif(articles.extraction_flags, ''), '[]')) as flag
 group by articles.source, flag.value
 order by articles.source, articles desc""",
+    },
+    "skipped_pages_per_source": {
+        "title": "Skipped pages per source, with reasons",
+        "description": "Pages a crawl took for articles (their address matched an article pattern) that were "
+        "not articles, per source, with the reason (a gallery, a list page, a page without text...), most "
+        "recently seen first. They are not fetched again before their source's recheck_after, then only if "
+        "they changed. Leave source empty for all.",
+        "sql": """select
+  skipped_pages.source,
+  skipped_pages.reason,
+  skipped_pages.url,
+  skipped_pages.first_seen,
+  skipped_pages.last_seen,
+  skipped_pages.times_seen
+from skipped_pages
+where coalesce(:source, '') = '' or skipped_pages.source = :source
+order by skipped_pages.source, skipped_pages.last_seen desc
+limit 500""",
     },
     "flagged_sources": {
         "title": "Flagged sources",

@@ -91,7 +91,8 @@ async def article_context(db: Any, article_id: str) -> dict[str, Any] | None:
             dict(row)
             for row in await db.execute(
                 """select id, title, source, published from articles
-                   where cluster_id = :cluster and id != :id order by published limit 50""",
+                   where cluster_id = :cluster and id != :id
+                   order by published_utc is null, published_utc limit 50""",
                 {"cluster": article["cluster_id"], "id": article["id"]},
             )
         ]

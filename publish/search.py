@@ -1,13 +1,13 @@
 """Table search (``?_search=``, ``?_search_COLUMN=``, the search box) of the tables that tables.yml gives an
 ``archive_search`` (``fts_table``, ``fts_pk``), in place of Datasette's own ``fts_table`` search.
 
-Datasette writes a search as ``id in (select rowid from articles_fts where articles_fts match ...)``. SQLite
-assumes such a subquery returns about 25 rows, so it always looks each match up by id: for a word in a third
-of the archive, the page's newest 50 rows cost tens of thousands of row lookups and a sort of as many wide
-rows, and the count as many lookups again. The clause written here is the same set of rows; only when the
+Datasette writes a search as ``id in (select rowid from articles_bigrams where articles_bigrams match ...)``.
+SQLite assumes such a subquery returns about 25 rows, so it always looks each match up by id: for a word in a
+third of the archive, the page's newest 50 rows cost tens of thousands of row lookups and a sort of as many
+wide rows, and the count as many lookups again. The clause written here is the same set of rows; only when the
 search matches a large share of the table (``DENSE_SHARE``) is the key written ``+id``, which keeps SQLite
-from looking matches up one by one: the page then reads the sort order's index (``published``) until it has
-its 50 rows, which at that density is a few hundred entries, and the count scans the smallest index once.
+from looking matches up one by one: the page then reads the sort order's index (``published_utc``) until it
+has its 50 rows, which at that density is a few hundred entries, and the count scans the smallest index once.
 Rare words keep the lookups, which are then the cheaper plan.
 
 Everything else behaves as Datasette's search: ``?_searchmode=raw`` or ``searchmode: raw`` (FTS syntax) versus

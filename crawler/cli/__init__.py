@@ -10,9 +10,11 @@ from __future__ import annotations
 import click
 
 from crawler.cli.crawl import crawl, ingest
+from crawler.cli.merge import merge
 from crawler.cli.schedule import schedule, status
 from crawler.cli.serve import serve
 from crawler.cli.warc import export_warc, reextract
+from crawler.cli.worker import worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,5 +23,5 @@ def cli() -> None:
     """newsarchive: crawl, extract and archive regional news into SQLite, and publish it with Datasette."""
 
 
-for command in (ingest, crawl, schedule, status, reextract, export_warc, serve):
+for command in (ingest, crawl, schedule, status, reextract, export_warc, serve, worker, merge):
     cli.add_command(command)

@@ -24,6 +24,7 @@ from crawler.cli.options import (
     check_archive,
     sources_option,
 )
+from crawler.cli.worker import redis_schedule_options, schedule_to_redis
 from pipelines.sources import DEFAULT_SOURCES_FILE
 
 if TYPE_CHECKING:
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 # = pipelines.archive.schema.DEFAULT_MAX_FAILURES and DEFAULT_USUAL_WEEKLY_NEW (a unit test checks).
 DEFAULT_MAX_FAILURES = 3
 DEFAULT_USUAL_WEEKLY_NEW = 7
+# Sites crawled at once: crawls share long-lived crawl processes, so this is no longer a count of processes
+# (bench/README_schedule_scale.md).
+DEFAULT_MAX_PARALLEL = 32
 
 
 def _load(sources_file: str) -> dict[str, Source]:
@@ -57,7 +61,19 @@ def _load(sources_file: str) -> dict[str, Source]:
 @DB_OPTION
 @sources_option("The sources file; each source's `schedule` says how often it is crawled.")
 @click.option("--once", is_flag=True, help="Crawl every source that is due, then exit (for cron / timers).")
-@click.option("--max-parallel", default=4, show_default=True, help="Crawls running at once, at most.")
+@click.option(
+    "--max-parallel",
+    default=DEFAULT_MAX_PARALLEL,
+    show_default=True,
+    help="Sites crawled at once, at most (each politely, by Scrapy's per-site limits).",
+)
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Long-lived crawl processes the crawls are shared among (each with its own extraction workers).",
+)
 @click.option(
     "--jitter",
     default=60.0,
@@ -67,38 +83,52 @@ def _load(sources_file: str) -> dict[str, Source]:
 @WORKERS_OPTION
 @SET_OPTION
 @VERBOSE_OPTION
+@redis_schedule_options
 def schedule(
     db_path: str,
     sources_file: str,
     once: bool,
     max_parallel: int,
+    processes: int,
     jitter: float,
     workers: int | None,
     overrides: tuple[str, ...],
     verbose: int,
+    **redis: Any,
 ) -> None:
     """Crawl each source of the sources file when it is due, until stopped (SIGTERM or Ctrl-C).
 
     When a source is due is read from the archive (its last crawl), so a restart, or --once from cron,
     carries on where the last run left off; a source that missed several runs runs once. The same source
-    never runs twice at once, also across processes.
+    never runs twice at once, also across processes. The crawls run in one long-lived crawl process (or
+    --processes of them), many sites at once, sharing its extraction workers; it stops with the scheduler.
 
     Examples:
 
         newsarchive schedule --db archive.db
 
         newsarchive schedule --once --db archive.db   # from cron or a systemd timer
+
+        newsarchive schedule --redis redis://10.0.0.5:6379/0 --db archive.db   # queue for workers
     """
     from pipelines.schedule.scheduler import CrawlOptions, Scheduler
 
     sources = _load(sources_file)
+    if redis["redis_url"]:  # several machines: queue what is due for `newsarchive worker` (cli/worker.py)
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True)
+        return schedule_to_redis(db_path, sources, once, **redis)
     check_archive(db_path)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr, force=True
     )
     logging.getLogger("apscheduler").setLevel(logging.INFO if verbose else logging.WARNING)
     options = CrawlOptions(
-        db_path=db_path, sources_file=sources_file, overrides=overrides, workers=workers, verbose=verbose
+        db_path=db_path,
+        sources_file=sources_file,
+        overrides=overrides,
+        workers=workers,
+        verbose=verbose,
+        processes=processes,
     )
     scheduler = Scheduler(options, sources, max_parallel=max_parallel, max_jitter=jitter)
     if once:
@@ -125,7 +155,7 @@ def _when(value: str | None, now: datetime) -> str:
 
 COLUMNS = (
     "source", "last run", "outcome", "last success", "fails", "new 1d", "new 7d", "dated", "author",
-    "body>200", "problem / flags",
+    "body>200", "skipped", "problem / flags",
 )  # fmt: skip
 _LEFT = {"source", "last run", "outcome", "last success", "problem / flags"}
 
@@ -142,6 +172,7 @@ def _cells(row: dict[str, Any], now: datetime) -> list[str]:
         _share(row["dated_share"]),
         _share(row["author_share"]),
         _share(row["body_share"]),
+        str(row.get("skipped_pages") or 0),  # pages found not to be articles (skipped_pages)
         "; ".join(row["flags"]) or row.get("last_problem") or "",
     ]
 

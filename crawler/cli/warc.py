@@ -141,6 +141,8 @@ def _print_summary(summary: Summary, *, dry_run: bool, show: int) -> None:
 @click.option("--until", metavar="DATE", help="Only captures made before DATE (a bare date: up to its end).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the new WARC files.")
 @click.option("--max-size", type=int, default=DEFAULT_MAX_SIZE, show_default=True, help="Bytes per file.")
+@click.option("--cdxj", is_flag=True, help="Also write a sorted CDXJ index of the new files (pywb's format).")
+@click.option("--wacz", is_flag=True, help="Also package the new files as a WACZ (index and page list).")
 @_warc_dir
 def export_warc(
     db_path: str,
@@ -149,17 +151,23 @@ def export_warc(
     until: str | None,
     out: str,
     max_size: int,
+    cdxj: bool,
+    wacz: bool,
     warc_dir: str | None,
 ) -> None:
     """Write the archived records of a source and/or date range into new WARC files in OUT.
 
     Records are copied verbatim (request and response, seed files with their sidecars), together with
     the records that revisits in the selection point at, so the files stand alone: they pass
-    ``warcio check`` and open with ``warcio index``, pywb and other WARC tools.
+    ``warcio check`` and open with ``warcio index``, pywb and other WARC tools. (A 304's revisit written
+    before revisits carried the page's headers is given them in the copy, so replay shows the page.)
+    --cdxj writes their index beside them (NAME.cdxj: put it in a pywb collection's indexes/ and the
+    files in its archive/); --wacz packages them with that index and the articles as its pages
+    (NAME.wacz: ReplayWeb.page, or pywb's wb-manager add --unpack-wacz).
 
     Example:
 
-        newsarchive export-warc --db archive.db --source ifeng-qingdao --since 2024-03-01 --out export/
+        newsarchive export-warc --source ifeng-qingdao --out export/ --wacz
     """
     window_since, window_until = _utc(since, "--since"), _utc(until, "--until", end_of_day=True)
     db, folder = _open(db_path, warc_dir, source)
@@ -168,8 +176,13 @@ def export_warc(
     from pipelines.warc.export import export_groups
     from pipelines.warc.records import software
 
+    selection = Selection(source, window_since, window_until)
     try:
-        groups = select_capture_groups(db, Selection(source, window_since, window_until))
+        groups = select_capture_groups(db, selection)
+        if wacz:
+            from pipelines.warc.wacz import article_pages
+
+            pages = article_pages(db, selection, {group[0] for group in groups})
     finally:
         db.close()
     described = ", ".join(
@@ -179,7 +192,23 @@ def export_warc(
     result = export_groups(folder, groups, Path(out), max_size=max_size, info=info)
     click.echo(
         f"{result.groups} captures ({result.bytes} bytes) exported to {len(result.files)} files in {out}"
+        + (f" ({result.rewritten} old 304 revisits given their page's headers)" if result.rewritten else "")
     )
+    files = [Path(name) for name in result.files]
+    stem = files[0].name.removesuffix(".warc.gz") if files else None
+    if (cdxj or wacz) and stem is None:
+        click.echo("nothing exported: no index or package written")
+    if stem and cdxj:
+        from pipelines.warc.cdxj import write_cdxj
+
+        lines = write_cdxj(files, Path(out) / f"{stem}.cdxj")
+        click.echo(f"index: {Path(out) / f'{stem}.cdxj'} ({lines} lines)")
+    if stem and wacz:
+        from pipelines.warc.wacz import write_wacz
+
+        package = Path(out) / f"{stem}.wacz"
+        lines = write_wacz(package, files, pages, title=info["description"], software=info["software"])
+        click.echo(f"package: {package} ({len(files)} WARC files, {lines} index lines, {len(pages)} pages)")
     for capture_id, reason in result.failed:
         click.echo(f"failed: capture {capture_id}: {reason}", err=True)
     if result.failed:

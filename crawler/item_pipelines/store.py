@@ -3,8 +3,10 @@ index, story clusters) with the capture it came from; counts new / updated / unc
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+from collections.abc import Awaitable
 from dataclasses import asdict
 from typing import Any
 
@@ -50,22 +52,43 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler, archive_db_path(crawler))
 
-    def open_spider(self) -> None:
+    def open_spider(self) -> Awaitable[None] | None:
         # The crawled source's mobile -> desktop host map: its URLs are one article's keys.
         source = getattr(self.crawler.spider, "source", None)
         self.host_aliases = dict(getattr(source, "host_aliases", None) or {})
         self.thread = WriterThread("store-writer")
+        if self.crawler.settings.getbool("ARCHIVE_MANY_CRAWLS"):  # see close_spider
+            return asyncio.ensure_future(self._open_async(self.thread))
         self.db = self.thread.call(open_archive, self.db_path)
         self.saver = ArticleSaver(self.db, batch=self.batch)
         self.thread.call(self.saver.open)
+        return None
 
-    def close_spider(self) -> None:
+    async def _open_async(self, thread: WriterThread) -> None:
+        self.db = await thread.run(open_archive, self.db_path)
+        self.saver = ArticleSaver(self.db, batch=self.batch)
+        await thread.run(self.saver.open)
+
+    def close_spider(self) -> Awaitable[None] | None:
+        """Finish the last batch and close. With ARCHIVE_MANY_CRAWLS, without blocking the reactor (an
+        awaitable for Scrapy): a crawl process that runs many crawls at once (crawler/crawl_host.py) must
+        not stop them all while one crawl's last batch waits for the database."""
         if self.thread is None:
-            return
+            return None
+        if self.crawler.settings.getbool("ARCHIVE_MANY_CRAWLS"):
+            return asyncio.ensure_future(self._close_async())
         self._count_near_duplicates(self.thread.call(self.saver.close))
         self.thread.call(self.db.close)
         self.thread.close()
         self.thread = None
+        return None
+
+    async def _close_async(self) -> None:
+        thread, self.thread = self.thread, None
+        assert thread is not None
+        self._count_near_duplicates(await thread.run(self.saver.close))
+        await thread.run(self.db.close)
+        thread.close()  # its queue is empty: returns at once
 
     def _capture_id(self, page: RawDocument, run_id: int | None) -> int:
         """The captures row of the page: the one the WARC middleware wrote (its id came in the item), or,

@@ -26,6 +26,7 @@ from crawler.middlewares import ARTICLE_META
 from crawler.support import report_failure, response_headers
 from crawler.warc_middleware import CAPTURE_META
 from pipelines.documents import RawDocument
+from pipelines.documents.feeds import feed_links
 from pipelines.documents.urls import canonicalize_url, is_tracking_param
 from pipelines.sources import DEFAULT_SOURCES_FILE, Source, load_sources
 
@@ -209,21 +210,12 @@ class NewsSpider(CrawlSpider):
                 yield self.article_request(url)
 
     def parse_feed(self, response: Response) -> Iterable[Request]:
-        try:
-            root = etree.fromstring(
-                response.body, parser=etree.XMLParser(recover=True, resolve_entities=False)
-            )
-        except etree.XMLSyntaxError:
-            root = None
-        if root is None:
+        links = feed_links(response.body)
+        if links is None:
             self.logger.warning("not a feed: %s", response.url)
             return
-        links = root.xpath("//*[local-name()='item']/*[local-name()='link']/text()")
-        links += root.xpath(
-            "//*[local-name()='entry']/*[local-name()='link'][not(@rel) or @rel='alternate']/@href"
-        )
         for link in links:
-            url = urljoin(response.url, str(link).strip())
+            url = urljoin(response.url, link)
             if url.startswith(("http://", "https://")) and self.is_article_url(url):
                 yield self.article_request(url)
 

@@ -78,6 +78,30 @@ def known_article(db: sqlite_utils.Database, keys: Sequence[str]) -> KnownArticl
     return KnownArticle(row[0], row[1], json.loads(row[2] or "{}")) if row else None
 
 
+@dataclass(frozen=True)
+class KnownSkipped:
+    """What a re-crawl needs of a page remembered as not an article (``skipped_pages``)."""
+
+    canonical_url: str
+    reason: str
+    last_seen: str
+    etag: str | None
+    last_modified: str | None
+
+
+def skipped_page(db: sqlite_utils.Database, keys: Sequence[str]) -> KnownSkipped | None:
+    """The first of ``keys`` (canonical URLs) recorded as a page that is not an article."""
+    for key in dict.fromkeys(k for k in keys if k):
+        row = db.execute(
+            "select canonical_url, reason, last_seen, etag, last_modified from skipped_pages "
+            "where canonical_url = ?",
+            [key],
+        ).fetchone()
+        if row:
+            return KnownSkipped(*row)
+    return None
+
+
 def capture_with_digest(db: sqlite_utils.Database, url: str, digest: str) -> int | None:
     """The latest capture of exactly these bytes at ``url``, if any."""
     row = db.execute(
@@ -102,6 +126,10 @@ class Original:
     record_id: str
     digest: str | None
     content_type: str | None
+    # Where its record is: a revisit after a 304 repeats the original's HTTP headers, read from there.
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_length: int | None = None
 
 
 def revisit_original(
@@ -117,7 +145,8 @@ def revisit_original(
     if row is None or (not not_modified and row[1] != digest):
         return None
     original = db.execute(
-        "select id, url, fetched_at, warc_record_id, digest, content_type from captures where id = ?",
+        "select id, url, fetched_at, warc_record_id, digest, content_type, warc_file, warc_offset, "
+        "warc_length from captures where id = ?",
         [row[2] or row[0]],
     ).fetchone()
     return Original(*original) if original and original[3] else None

@@ -27,7 +27,12 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # exists, owned by someone else
-    return True
+    # A zombie (ended, not yet reaped: its parent died too, and init has not got to it) still answers.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): it answered
 
 
 def mark_dead_runs(db: sqlite_utils.Database) -> int:
@@ -109,7 +114,14 @@ def running_here(db: sqlite_utils.Database, key: str) -> bool:
 
 
 def record_exit(
-    db: sqlite_utils.Database, key: str, pid: int, started: str, code: int, *, stopped: bool = False
+    db: sqlite_utils.Database,
+    key: str,
+    pid: int,
+    started: str,
+    code: int,
+    *,
+    stopped: bool = False,
+    reason: str | None = None,
 ) -> None:
     """After a crawl process exits, make its crawl_runs row tell the truth.
 
@@ -117,7 +129,11 @@ def record_exit(
       can end the process before the run is closed; the run was interrupted, not killed.
     - it died mid-run: mark_dead_runs says 'killed'.
     - it exited before opening a run at all (bad option, crash at start-up): add a 'killed' run saying so,
-      so that health counts the failure instead of showing a source that silently never runs.
+      so that health counts the failure instead of showing a source that silently never runs
+      (``reason`` says why, when the crawl process knows: one crawl of a long-lived one failed to start).
+
+    ``pid`` is the crawl's process; a long-lived crawl process runs many sources' crawls, so a run "began"
+    when that process opened a row of ``key``.
     """
     host = socket.gethostname()
     now = now_iso()
@@ -131,7 +147,8 @@ def record_exit(
             )
     mark_dead_runs(db)
     row = db.execute(
-        "select 1 from crawl_runs where pid = ? and host = ? and started >= ?", [pid, host, started]
+        "select 1 from crawl_runs where pid = ? and host = ? and source = ? and started >= ?",
+        [pid, host, key, started],
     ).fetchone()
     if row is None and not stopped:
         with db.conn:
@@ -143,8 +160,24 @@ def record_exit(
                     "started": started,
                     "finished": now,
                     "status": "killed",
-                    "finish_reason": f"the crawl process exited with status {code} before its run began",
+                    "finish_reason": reason
+                    or f"the crawl process exited with status {code} before its run began",
                     "pid": pid,
                     "host": host,
                 }
             )
+
+
+def save_run_row(db: sqlite_utils.Database, values: dict[str, Any], run_id: int | None = None) -> int:
+    """A crawl run as another archive recorded it (``newsarchive merge``): inserted with a new id, or
+    ``run_id`` brought up to date (a run still going at the last merge). Returns its id here. No commit."""
+    row = {k: v for k, v in values.items() if k != "id"}
+    if run_id is None:
+        return last_pk(db.table("crawl_runs").insert(row))
+    db.table("crawl_runs").update(run_id, row)
+    return run_id
+
+
+def save_error_row(db: sqlite_utils.Database, values: dict[str, Any]) -> None:
+    """A crawl error as another archive recorded it (its run id already this archive's). No commit."""
+    db.table("crawl_errors").insert({k: v for k, v in values.items() if k != "id"})

@@ -7,7 +7,9 @@ declare, and never drops or rewrites stored data. New capabilities add tables an
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,7 +199,11 @@ ARTICLES = Table(
         ("source", "published"),
         ("region", "published"),
         ("section", "published"),
+        # The reader lists articles newest first by published_utc (tables.yml sort_desc), filtered or not.
         ("published_utc",),
+        ("source", "published_utc"),
+        ("region", "published_utc"),
+        ("section", "published_utc"),
         ("language",),
         ("content_hash",),
         ("cluster_id",),
@@ -207,6 +213,8 @@ ARTICLES = Table(
         # The four facet columns together: the facets of a search for a frequent word (publish/facets.py) read
         # this narrow index, already grouped, instead of looking up each matching row (the text is inline).
         ("source", "region", "section", "language", "published"),
+        # The health page counts each source's flagged articles from this index, not from the wide rows.
+        ("source", "extraction_flags"),
     ),
 )
 
@@ -274,13 +282,15 @@ STORY_CLUSTERS = Table(
 # The near-duplicate LSH index (pipelines.dedup.near): one row per (band bucket, article), so a lookup
 # is one indexed query whatever the archive's size. Derived data: rebuild_lsh_index() recreates it.
 # A WITHOUT ROWID table keyed (bucket, article_id): one b-tree, read by lookups without a second seek, plus
-# an (article_id) index to drop an article's rows when its text changes. A Table declaration cannot say
-# WITHOUT ROWID, so this one is SQL, run by pipelines.dedup.near.ensure_lsh_table (which also replaces
-# the earlier rowid layout of the table; the index is then rebuilt from articles).
+# dedup_signatures, each article's MinHash signature in one row (504 bytes): its buckets, to find and drop
+# its rows by primary key when its text changes (an (article_id) index did that at twice the size and twice
+# the random page writes), and a similarity estimate that spares verifying unlikely candidates. A Table
+# declaration cannot say WITHOUT ROWID, so this is SQL, run by pipelines.dedup.near.ensure_lsh_table (which
+# also replaces the earlier layouts; the index is then rebuilt from articles).
 DEDUP_LSH_SQL = (
     "CREATE TABLE IF NOT EXISTS [dedup_lsh] (bucket INTEGER NOT NULL, article_id INTEGER NOT NULL, "
     "PRIMARY KEY (bucket, article_id)) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS [idx_dedup_lsh_article_id] ON [dedup_lsh] (article_id)",
+    "CREATE TABLE IF NOT EXISTS [dedup_signatures] (article_id INTEGER PRIMARY KEY, signature BLOB NOT NULL)",
 )
 
 # How many different stories of a site showed a line (hash of site + folded line): lines in many are the
@@ -289,6 +299,59 @@ DEDUP_LINES = Table("dedup_lines", {"hash": int, "site": str, "stories": int}, p
 
 # Parameters the LSH index was built with; a change of parameters rebuilds the index.
 DEDUP_STATE = Table("dedup_state", {"key": str, "value": str}, pk="key")
+
+# Pages a crawl took for articles (their URL matched an article pattern) that extraction rejected: a gazette
+# resolution, a blog or forum page, a list page. Remembered with the reason, so the user sees what the archive
+# skipped and why, and the next crawl treats them as known pages: not fetched before recheck_after, then with
+# a conditional GET. Written by pipelines.archive.skipped only; read by pipelines.archive.lookup.skipped_page.
+SKIPPED_PAGES = Table(
+    "skipped_pages",
+    {
+        "id": int,
+        "source": str,
+        "url": str,  # the URL fetched (after redirects)
+        "canonical_url": str,  # what a later request for the page is looked up by
+        "reason": str,  # why extraction rejected it, as the crawl reported it
+        "first_seen": str,
+        "last_seen": str,  # last fetched and found not to be an article (a 304 included)
+        "times_seen": int,
+        "etag": str,  # validators of the last full response, for the conditional re-fetch
+        "last_modified": str,
+        "status": int,  # HTTP status of the last full response
+        "capture_id": int,  # the capture (raw response) it was last read from
+    },
+    pk="id",
+    not_null=frozenset({"canonical_url", "reason", "first_seen", "last_seen"}),
+    defaults={"times_seen": 1},
+    indexes=(("source", "last_seen"),),
+    unique_indexes=(("canonical_url",),),
+)
+
+# Shards merged into this archive (``newsarchive merge``, pipelines/archive/merge.py): per shard, how far the
+# last merge read it, so the next merge takes only what is new. Written by pipelines.archive.merge only.
+MERGE_STATE = Table(
+    "merge_state",
+    {
+        "shard": str,  # the shard database's absolute path
+        "run_floor": int,  # shard crawl_runs from this id on are read again (the lowest still running)
+        "last_capture": int,  # shard captures up to this id are merged
+        "last_error": int,  # shard crawl_errors up to this id are merged
+        "changed_mark": str,  # shard articles with last_changed (or keys with first_seen) from this are read
+        "merged_at": str,
+        "warc_location": str,  # the folder the merged captures of this shard point at
+    },
+    pk="shard",
+)
+
+# What a shard's rows became here: a shard's crawl_runs and captures ids are its own, so each gets a new id
+# in the merged archive; an article that is an exact copy of another here maps to that one.
+MERGED_IDS = Table(
+    "merged_ids",
+    {"id": int, "shard": str, "kind": str, "shard_id": int, "merged_id": int},
+    pk="id",
+    not_null=frozenset({"shard", "kind", "shard_id", "merged_id"}),
+    unique_indexes=(("shard", "kind", "shard_id"),),
+)
 
 TABLES: tuple[Table, ...] = (
     SOURCES,
@@ -303,21 +366,43 @@ TABLES: tuple[Table, ...] = (
     STORY_CLUSTERS,
     DEDUP_LINES,
     DEDUP_STATE,
+    SKIPPED_PAGES,
+    MERGE_STATE,
+    MERGED_IDS,
 )
 
-FTS_TABLE = "articles_fts"
-# Stock FTS5 over text rewritten by search_text.index_text (CJK bigrams), rowid = articles.id.
+# Stock FTS5 over text rewritten by search_text.index_text (CJK bigrams), rowid = articles.id. Not named
+# articles_fts: that is the name sqlite-utils gives an index of its own kind (the words as written, content
+# read from articles), and its search, enable-fts and rebuild-fts took this one for it and failed.
+FTS_TABLE = "articles_bigrams"
+OLD_FTS_TABLE = "articles_fts"  # its name in archives made before 2026-12, renamed when they are opened
 FTS_SQL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS [{FTS_TABLE}] USING fts5("
     "title, text, tokenize = 'unicode61 remove_diacritics 2')"
 )
 # Plain SQL only (no custom functions), so a delete from a sqlite3 shell keeps the index consistent.
 TRIGGERS = {
-    "articles_fts_delete": (
-        "CREATE TRIGGER IF NOT EXISTS [articles_fts_delete] AFTER DELETE ON [articles] BEGIN "
+    f"{FTS_TABLE}_delete": (
+        f"CREATE TRIGGER IF NOT EXISTS [{FTS_TABLE}_delete] AFTER DELETE ON [articles] BEGIN "
         f"DELETE FROM [{FTS_TABLE}] WHERE rowid = old.id; END"
     ),
 }
+
+
+def rename_old_fts_table(db: sqlite_utils.Database) -> None:
+    """An archive made when the bigram index was called articles_fts gets it renamed (its rows kept). A table
+    of that name with a ``content=`` option is sqlite-utils' own kind (``enable-fts``): left alone."""
+    row = db.execute("select sql from sqlite_master where name = ?", [OLD_FTS_TABLE]).fetchone()
+    if row is None or db.table(FTS_TABLE).exists() or "content=" in "".join((row[0] or "").split()).lower():
+        return
+    db.execute(f"DROP TRIGGER IF EXISTS [{OLD_FTS_TABLE}_delete]")
+    try:
+        db.execute(f"ALTER TABLE [{OLD_FTS_TABLE}] RENAME TO [{FTS_TABLE}]")
+    except sqlite3.OperationalError:
+        if not db.table(FTS_TABLE).exists():
+            raise
+        # Another process opening the archive at the same moment renamed it first.
+
 
 # Views hold no data, so they are recreated on every run and may change between versions.
 VIEWS = {
@@ -402,6 +487,7 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
     with db.conn:
         for table in TABLES:
             ensure_table(db, table)
+        rename_old_fts_table(db)
         db.execute(FTS_SQL)
         for sql in TRIGGERS.values():
             db.execute(sql)
@@ -410,13 +496,27 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
             db.execute(f"CREATE VIEW [{name}] AS {sql.strip()}")
 
 
+# The archives this process has shaped, with SQLite's schema version after it: a long-lived process (the
+# scheduler's crawl process opens the archive several times per crawl, for many crawls at once) shapes a
+# file once, not at every opening, where each shaping is a write transaction waiting for the write lock.
+# Any schema change since (another process's shaping, a recreated file) changes the version: shaped again.
+_SHAPED: dict[str, int] = {}
+_SHAPING = threading.Lock()
+
+
 def open_archive(path: str) -> sqlite_utils.Database:
     """Open (creating if needed) an archive database in WAL mode with the current schema."""
     db = sqlite_utils.Database(path)
     # Readers (Datasette) and a writer (a crawl) share the file: wait for locks instead of failing.
     db.execute("PRAGMA busy_timeout = 30000")
     db.execute("PRAGMA foreign_keys = ON")
-    ensure_db_shape(db)
+    where = os.path.realpath(path) if path != ":memory:" else None
+    with _SHAPING:  # two threads shaping at once fail ("view ... already exists")
+        version = db.execute("PRAGMA schema_version").fetchone()[0]
+        if where is None or _SHAPED.get(where) != version:
+            ensure_db_shape(db)
+            if where is not None:
+                _SHAPED[where] = db.execute("PRAGMA schema_version").fetchone()[0]
     # In WAL mode NORMAL is crash-safe for the application (a killed crawl loses nothing committed); only an
     # OS crash or power cut can lose the last commits, which the next crawl fetches again. FULL costs an
     # fsync per commit: most of a crawl's storage time.
@@ -569,6 +669,7 @@ VIEWS["source_health"] = f"""
                round(w.dated_share, 3) as dated_share,
                round(w.author_share, 3) as author_share,
                round(w.body_share, 3) as body_share,
+               (select count(*) from skipped_pages p where p.source = k.source) as skipped_pages,
                (select problem from crawl_outcomes o where o.source = k.source and outcome = 'failure'
                 order by started desc, id desc limit 1) as last_problem,
                (select e.at || ' ' || e.input || ': ' || e.reason from crawl_errors e
@@ -600,7 +701,9 @@ LOCAL_SOURCES_SQL = f"""
            0 as consecutive_failures,
            coalesce(w.new_1d, 0) as new_1d, coalesce(w.new_7d, 0) as new_7d, 0 as new_prev_7d,
            round(w.dated_share, 3) as dated_share, round(w.author_share, 3) as author_share,
-           round(w.body_share, 3) as body_share, null as last_problem
+           round(w.body_share, 3) as body_share,
+           (select count(*) from skipped_pages p where p.source = s.key) as skipped_pages,
+           null as last_problem
     from sources s left join week w on w.source = s.key
     where s.kind = 'local'
 """

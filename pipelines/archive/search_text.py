@@ -6,6 +6,10 @@ custom tokenizer (which would make the database unreadable in a plain ``sqlite3`
 text* is rewritten: each CJK run becomes its overlapping bigrams plus its last character, and queries are
 rewritten the same way into FTS5 phrases. Text in other scripts passes through untouched and is tokenized
 by ``unicode61`` as usual.
+
+The index is ``articles_bigrams`` (``pipelines.archive.schema.FTS_TABLE``). Datasette registers
+``match_query`` as ``escape_fts``; from a shell, ``sqlite-utils query --functions 'from
+pipelines.archive.search_text import match_query'`` registers it under its own name (README, "The archive").
 """
 
 from __future__ import annotations

@@ -305,3 +305,74 @@ def warc_file_closed(
         values.update(cut=cut, problem=problem)
     with write_transaction(db):
         db.table("warc_files").update(name, values)
+
+
+# --- Rows another archive already holds (``newsarchive merge``: pipelines.archive.merge) -------------------
+# Merging copies what a shard stored rather than extracting it again; these write the rows as given. No
+# commit here: the merge writes one shard in one transaction.
+
+
+def insert_article_row(db: sqlite_utils.Database, values: Mapping[str, Any]) -> int:
+    """Insert an article row as another archive stored it (its id kept unless another article here has
+    it), with its search index row. Returns the id it has here."""
+    row = dict(values)
+    if db.execute("select 1 from articles where id = ?", [row["id"]]).fetchone():
+        row["id"] = _new_id(db, row.get("canonical_url") or row.get("url") or row["content_hash"])
+    db.table("articles").insert(row)
+    index_article(db, row["id"], row.get("title"), row["text"])
+    return int(row["id"])
+
+
+def update_article_row(
+    db: sqlite_utils.Database, article_id: int, values: Mapping[str, Any], *, reindex: bool
+) -> None:
+    """Rewrite some columns of an article (its newer text from another archive, or when it was first seen
+    and last fetched), re-indexing it when its title or text changed."""
+    db.table("articles").update(article_id, dict(values))
+    if reindex:
+        stored = db.execute("select title, text from articles where id = ?", [article_id]).fetchone()
+        index_article(db, article_id, stored[0], stored[1])
+
+
+def insert_version_row(db: sqlite_utils.Database, values: Mapping[str, Any]) -> None:
+    """Keep a text an article had (from another archive's versions, or its current text being replaced)."""
+    db.table("article_versions").insert(dict(values))
+
+
+def save_source_row(db: sqlite_utils.Database, values: Mapping[str, Any]) -> None:
+    """A source as another archive recorded it: added when unknown here, else only its empty fields filled."""
+    row = dict(values)
+    stored = db.execute("select * from sources where key = ?", [row["key"]]).fetchone()
+    if stored is None:
+        db.table("sources").insert(row)
+        return
+    have = dict(
+        zip([d[0] for d in db.execute("select * from sources limit 0").description], stored, strict=True)
+    )
+    missing = {k: v for k, v in row.items() if have.get(k) in (None, "") and v not in (None, "")}
+    if missing:
+        db.table("sources").update(row["key"], missing)
+
+
+def save_redirect_row(db: sqlite_utils.Database, values: Mapping[str, Any]) -> None:
+    """A redirect another archive saw: the latest target wins, first and last seen widened."""
+    db.execute(
+        "insert into redirects (from_url, to_url, status, first_seen, last_seen) values (?, ?, ?, ?, ?) "
+        "on conflict (from_url) do update set "
+        "to_url = iif(excluded.last_seen >= coalesce(last_seen, ''), excluded.to_url, to_url), "
+        "status = iif(excluded.last_seen >= coalesce(last_seen, ''), excluded.status, status), "
+        "first_seen = coalesce(min(first_seen, excluded.first_seen), first_seen, excluded.first_seen), "
+        "last_seen = max(coalesce(last_seen, ''), coalesce(excluded.last_seen, ''))",
+        [
+            values["from_url"],
+            values["to_url"],
+            values.get("status"),
+            values.get("first_seen"),
+            values.get("last_seen"),
+        ],
+    )
+
+
+def save_warc_file_row(db: sqlite_utils.Database, values: Mapping[str, Any]) -> None:
+    """A WARC file another archive wrote (named as this archive finds it), added or brought up to date."""
+    db.table("warc_files").upsert(dict(values), pk="name")

@@ -82,6 +82,7 @@ def _assign(db: sqlite_utils.Database, article_id: int, record: Mapping[str, Any
     site = nd.article_site(row)
     fp = nd.article_fingerprint(db, row)
     candidates = nd.lsh_candidates(db, fp.buckets, exclude=article_id)
+    candidates = nd.likely_candidates(db, fp.signature, candidates)
     matches = nd.verified_matches(db, fp.shingles, candidates)
     clusters = _clusters_to_join(db, matches)
     if previous_cluster is not None:  # clustered before: its text changed (an update or a re-extraction)
@@ -98,7 +99,7 @@ def _assign(db: sqlite_utils.Database, article_id: int, record: Mapping[str, Any
     else:
         target, merged = _merge(db, clusters)
     set_cluster(db, [article_id], target)
-    nd.index_buckets(db, article_id, fp.buckets)
+    nd.index_buckets(db, article_id, fp.buckets, signature=fp.signature)
     refresh_cluster(db, target)
     for gone in merged:
         db.execute(f"delete from [{CLUSTERS_TABLE}] where id = ?", [gone])
@@ -267,6 +268,7 @@ def ensure_clusters(db: sqlite_utils.Database) -> int:
         else:
             with nd.transaction(db):
                 db.execute(f"delete from [{nd.LSH_TABLE}]")
+                db.execute(f"delete from [{nd.SIGNATURES_TABLE}]")
                 db.execute(f"delete from [{nd.LINES_TABLE}]")
                 nd.set_state(db, "index_signature", nd.INDEX_SIGNATURE)
     pending = list(unclustered(db))

@@ -44,6 +44,8 @@ MIN_OVERLAP = 25
 # every pair of the two stories, a wrong join only the article's own pairs.
 MERGE_COVERAGE = 0.5
 TOP_CANDIDATES = 20  # candidates verified per article, most shared buckets first: bounds the work
+# Signature values (of NUM_PERM) a candidate must share with the article to be verified (likely_candidates).
+MIN_SIGNATURE_AGREEMENT = 10
 # Rows read per bucket at most. A bucket of template text (a topic's stock sentence) gains articles as the
 # archive grows; reading all of it would make a lookup grow with the archive. Rows are keyed by article id
 # (a hash), so the first BUCKET_SAMPLE are a fair sample: a large story's copies still show up in it.
@@ -51,17 +53,22 @@ BUCKET_SAMPLE = 32
 BOILERPLATE_STORIES = 3  # a line seen in this many different stories of one site is that site's template
 # The parameters and the table layout: a change of either rebuilds the index from the articles.
 # (v3: is_chinese counts the CJK characters of pipelines.text.cjk, which adds Extension B and beyond,
-# hangul jamo and the katakana phonetic extensions.)
+# hangul jamo and the katakana phonetic extensions. v4: no (article_id) index; each article's signature in
+# dedup_signatures instead.)
 INDEX_SIGNATURE = (
-    f"minhash-affine32-crc32/{BANDS}x{ROWS}/c{CHAR_SHINGLE}/w{WORD_SHINGLE}/pk-bucket-article/v3"
+    f"minhash-affine32-crc32/{BANDS}x{ROWS}/c{CHAR_SHINGLE}/w{WORD_SHINGLE}/pk-bucket-article+signatures/v4"
 )
-# Page cache of a clustering connection: the LSH b-tree takes ~2 KB per article (42 rows and their
-# article_id index entries), inserted at random places; pages that miss the cache are read from the OS
+# Page cache of a clustering connection: the LSH b-tree takes ~1 KB per article (42 rows), inserted at
+# random places; pages that miss the cache are read from the OS
 # through the memory map rather than by a system call each.
 CLUSTER_CACHE_KB = 256 * 1024
 CLUSTER_MMAP_BYTES = 4 << 30
 
 LSH_TABLE = "dedup_lsh"
+SIGNATURES_TABLE = (
+    "dedup_signatures"  # each article's MinHash signature: its buckets, and a similarity estimate
+)
+_OLD_ARTICLE_INDEX = "idx_dedup_lsh_article_id"  # the v3 layout's (article_id) index on the LSH table
 LINES_TABLE = "dedup_lines"
 STATE_TABLE = "dedup_state"
 
@@ -87,6 +94,7 @@ class Fingerprint:
 
     shingles: frozenset[str]
     buckets: tuple[int, ...]  # one LSH bucket per band; empty when the text is too short to match
+    signature: bytes = b""  # the MinHash values (NUM_PERM little-endian uint32); the buckets derive from it
 
 
 @dataclass(frozen=True)
@@ -170,9 +178,19 @@ def minhash(shingles: Iterable[str]) -> MinHash:
     return sketch
 
 
-def lsh_buckets(sketch: MinHash) -> tuple[int, ...]:
-    """One signed 64-bit bucket per band: a hash of the band's number and its ROWS minimum hashes."""
-    values = np.asarray(sketch.hashvalues, dtype=np.uint64)
+def signature_bytes(hashvalues: Any) -> bytes:
+    return np.asarray(hashvalues, dtype="<u4").tobytes()
+
+
+def signature_values(signature: bytes) -> Any:
+    return np.frombuffer(signature, dtype="<u4")
+
+
+def lsh_buckets(sketch: MinHash | bytes) -> tuple[int, ...]:
+    """One signed 64-bit bucket per band: a hash of the band's number and its ROWS minimum hashes (of a
+    MinHash, or of a stored signature)."""
+    hashvalues = signature_values(sketch) if isinstance(sketch, bytes) else sketch.hashvalues
+    values = np.asarray(hashvalues, dtype=np.uint64)
     buckets = []
     for band in range(BANDS):
         chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()
@@ -185,7 +203,8 @@ def fingerprint(text: str, boilerplate: Iterable[str] = ()) -> Fingerprint:
     shingles = shingle_set(story_lines(text, boilerplate))
     if len(shingles) < MIN_SHINGLES:
         return Fingerprint(shingles, ())
-    return Fingerprint(shingles, lsh_buckets(minhash(shingles)))
+    sketch = minhash(shingles)
+    return Fingerprint(shingles, lsh_buckets(sketch), signature_bytes(sketch.hashvalues))
 
 
 def similarity(a: frozenset[str], b: frozenset[str], article_id: int = 0) -> Match:
@@ -245,21 +264,30 @@ def article_site(row: Mapping[str, Any]) -> str:
 
 
 def ensure_lsh_table(db: sqlite_utils.Database) -> bool:
-    """Create the LSH table in its current layout. An older layout (a rowid table with an ``id`` column and
-    two indexes) is dropped and its signature forgotten: returns True then, and the index must be rebuilt
-    (``ensure_clusters`` does it)."""
-    row = db.execute(
-        "select sql from sqlite_master where type = 'table' and name = ?", [LSH_TABLE]
-    ).fetchone()
-    if row is not None and "WITHOUT ROWID" in str(row[0]).upper():
+    """Create the LSH tables in their current layout. An older layout is replaced and its signature
+    forgotten: returns True then, and the index must be rebuilt (``ensure_clusters`` does it). Older
+    layouts: a rowid table with an ``id`` column and two indexes (dropped), and the WITHOUT ROWID table with
+    an (article_id) index and no ``dedup_buckets`` (v3: the index is dropped; its rows are rebuilt)."""
+    found = dict(
+        db.execute(
+            "select name, sql from sqlite_master where name in (?, ?, ?)",
+            [LSH_TABLE, SIGNATURES_TABLE, _OLD_ARTICLE_INDEX],
+        ).fetchall()
+    )
+    lsh_sql = found.get(LSH_TABLE)
+    current = lsh_sql is not None and "WITHOUT ROWID" in str(lsh_sql).upper()
+    if current and SIGNATURES_TABLE in found and _OLD_ARTICLE_INDEX not in found:
         return False
+    older = lsh_sql is not None
     with db.conn:
-        if row is not None:
+        if older and not current:
             db.execute(f"drop table [{LSH_TABLE}]")
+        db.execute(f"drop index if exists [{_OLD_ARTICLE_INDEX}]")
+        if older:
             db.execute(f"delete from [{STATE_TABLE}] where key = 'index_signature'")
         for sql in DEDUP_LSH_SQL:
             db.execute(sql)
-    return row is not None
+    return older
 
 
 @contextmanager
@@ -285,17 +313,73 @@ def tune_for_clustering(db: sqlite_utils.Database) -> None:
 
 
 def index_buckets(
-    db: sqlite_utils.Database, article_id: int, buckets: Sequence[int], *, known: bool = True
+    db: sqlite_utils.Database,
+    article_id: int,
+    buckets: Sequence[int],
+    *,
+    known: bool = True,
+    signature: bytes = b"",
 ) -> None:
-    """Replace the article's LSH rows (a new version's text replaces the old one's buckets).
+    """Replace the article's LSH rows (a new version's text replaces the old one's buckets), and keep its
+    MinHash ``signature`` in ``dedup_signatures``.
 
-    ``known=False`` says the article has no rows yet (first clustering, or a rebuild): no delete then."""
+    The stored signature gives the buckets of the article's rows back, so they are found by primary key when
+    its text changes: an (article_id) index on the LSH table cost as much as the table itself (42 entries an
+    article) and as many random page writes. Rows are written with their signature (a caller giving none, as
+    some tests do, writes rows that are never replaced).
+    ``known=False`` says the article has no rows yet (first clustering, or a rebuild): no lookup then."""
     if known:
-        db.execute(f"delete from [{LSH_TABLE}] where article_id = ?", [article_id])
+        row = db.execute(
+            f"select signature from [{SIGNATURES_TABLE}] where article_id = ?", [article_id]
+        ).fetchone()
+        if row is not None:  # no signature: never indexed, or too short for buckets (no rows either)
+            keep = set(buckets)
+            db.conn.executemany(
+                f"delete from [{LSH_TABLE}] where bucket = ? and article_id = ?",
+                [(b, article_id) for b in lsh_buckets(bytes(row[0])) if b not in keep],
+            )
     db.conn.executemany(
         f"insert or ignore into [{LSH_TABLE}] (bucket, article_id) values (?, ?)",
         [(b, article_id) for b in buckets],
     )
+    if signature:
+        db.execute(
+            f"insert or replace into [{SIGNATURES_TABLE}] (article_id, signature) values (?, ?)",
+            [article_id, signature],
+        )
+    elif known:
+        db.execute(f"delete from [{SIGNATURES_TABLE}] where article_id = ?", [article_id])
+
+
+def likely_candidates(db: sqlite_utils.Database, signature: bytes, candidates: Sequence[int]) -> list[int]:
+    """The candidates whose stored signature agrees with ``signature`` in at least MIN_SIGNATURE_AGREEMENT
+    of its NUM_PERM values (an estimate of their Jaccard similarity), in the given order; a candidate without
+    a stored signature is kept.
+
+    One shared LSH band is all it takes to be a candidate, and texts that share a sentence or two with the
+    article (Jaccard ~0.01) become candidates more often as the archive grows: at 25,000 articles 0.8 such
+    candidates an article, doubling with the archive. Verifying one reads and shingles its text (~0.5 ms);
+    this estimate reads 504 bytes. A same-story pair has Jaccard >= 0.25 (containment >= 0.6 and coverage
+    >= 0.3): 32 agreeing values expected of 126, and fewer than 10 with probability ~1e-5."""
+    if not signature or not candidates:
+        return list(candidates)
+    marks = ",".join("?" * len(candidates))
+    stored = dict(
+        db.execute(
+            f"select article_id, signature from [{SIGNATURES_TABLE}] where article_id in ({marks})",
+            list(candidates),
+        ).fetchall()
+    )
+    mine = signature_values(signature)
+    kept = []
+    for candidate in candidates:
+        other = stored.get(candidate)
+        if other is None or len(other) != len(signature):
+            kept.append(candidate)  # nothing to estimate from: verified as before
+            continue
+        if int(np.count_nonzero(signature_values(bytes(other)) == mine)) >= MIN_SIGNATURE_AGREEMENT:
+            kept.append(candidate)
+    return kept
 
 
 def lsh_candidates(
@@ -363,6 +447,7 @@ def rebuild_lsh_index(db: sqlite_utils.Database) -> int:
     ensure_lsh_table(db)
     with transaction(db):
         db.execute(f"delete from [{LSH_TABLE}]")
+        db.execute(f"delete from [{SIGNATURES_TABLE}]")
         db.execute(f"delete from [{LINES_TABLE}]")
         rows = db.query(
             "select id, url, canonical_url, source, text, cluster_id from articles order by first_seen, id"
@@ -372,7 +457,8 @@ def rebuild_lsh_index(db: sqlite_utils.Database) -> int:
             if cluster not in counted_clusters:
                 counted_clusters.add(cluster)
                 count_story_lines(db, article_site(row), row["text"] or "")
-            index_buckets(db, row["id"], article_fingerprint(db, row).buckets, known=False)
+            fp = article_fingerprint(db, row)
+            index_buckets(db, row["id"], fp.buckets, known=False, signature=fp.signature)
             count += 1
         set_state(db, "index_signature", INDEX_SIGNATURE)
     return count

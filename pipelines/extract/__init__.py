@@ -13,7 +13,9 @@ Public API (others code against it): :func:`extract_page`, :class:`ExtractedArti
   ``bylines`` (credit parsing); ``page_dates`` with ``dates`` (date text parsing, precision); ``images``;
   ``summary``; ``keywords`` (tags)
 - judgement: ``mainblock`` (the page's main text block: a fragment body replaced, lead paragraphs put back),
-  ``flags`` (what looks wrong, stored with the article)
+  ``blocks`` + ``block_model`` (the learned block model over page blocks, weights in ``block_model.json``
+  written by ``bench/train_block_model.py``: its body replaces a body it reads as chrome), ``flags`` (what
+  looks wrong, stored with the article)
 - shared: ``locate`` (tree look-ups by text), ``lists`` (``unique``); ``worker`` sets up an extraction process
 """
 

@@ -14,7 +14,9 @@ from pipelines.text.cjk import HAN
 
 __all__ = [
     "Credits",
+    "dateline_credits",
     "header_credits",
+    "is_user_name",
     "names_only",
     "parse_credits",
     "person_names",
@@ -75,6 +77,8 @@ _NOT_NAMES = re.compile(
     # "半岛全媒体" (the desk of "半岛全媒体记者 张晓宁") are no one's name.
     + r"|授权|授權|登录|登錄|注册|註冊|密码|密碼|验证|驗證|同意|协议|協議|用户|用戶|匿名|游客|遊客"
     + r"|媒体|媒體|客户端"
+    # A comment box's buttons ("退出 马上发表") read as its first poster.
+    + r"|退出|发表|發表|回复|回覆|举报|舉報"
     + r"|新闻|新聞|频道|頻道|编辑部|本报|本報|本台"
 )
 # Why: "青岛报道" / "北京电" after the names is the dateline verb of the byline, not a person.
@@ -176,7 +180,7 @@ def parse_credits(text: str) -> Credits | None:
 
 
 _FILLER = re.compile(
-    rf"{_OPEN}|{_CLOSE}|[\s|｜:：/／,，;；.。·]|本报讯|本報訊|本网讯|本台讯|讯|报道|報道|新华社|中新社|中新网|人民网|"
+    rf"{_OPEN}|{_CLOSE}|[\s|｜:：/／,，;；.。·]|本文|本报讯|本報訊|本网讯|本台讯|讯|报道|報道|新华社|中新社|中新网|人民网|"
     r"\d{2,4}\s*[-/.年月日时:：]\s*|\d+"
 )
 
@@ -270,6 +274,11 @@ _POSTED_BY = re.compile(
 )
 
 
+def is_user_name(name: str) -> bool:
+    """A forum or comment user's name: no role, chrome or button word, not a bare number or date."""
+    return _user_name(name)
+
+
 def _user_name(name: str) -> bool:
     """A user name: not a role or chrome word, not a bare number or date."""
     return not (
@@ -317,3 +326,32 @@ def role_of_label(text: str) -> str | None:
     """The role of a text that is only a role label ("作者", "责任编辑："), else None."""
     m = _LABEL.match(text.strip())
     return _ROLE_OF[m["role"]] if m else None
+
+
+# A dateline's credit inside the first lines, also after a subtitle on the same line: "…新华网北京12月9日电
+# (记者罗沙)我国…", "湖南日报12月15日讯(记者柳德新通讯员彭娟)", "中新網蘭州1月11日電 (張道正)".
+_DATELINE_CREDIT = re.compile(
+    rf"(?:\d{{1,2}}日|\d{{1,2}}月)(?:电|電|讯|訊|消息)\s*{_OPEN}(?P<inner>[^()（）\[\]【】〔〕]{{2,60}}){_CLOSE}"
+)
+# Taiwanese bylines: "邱俐穎／台北報導", "【鐘武達、陳世宗／綜合報導】", "記者丁彥伶／台北報導".
+_PLACE_REPORT = re.compile(
+    rf"(?:(?:記者|记者)\s*)?(?P<names>[{HAN}]{{2,4}}(?:[、，,][{HAN}]{{2,4}})*)\s*[／/]\s*[{HAN}]{{2,6}}(?:報導|报道)"
+)
+_DATELINE_CHARS = 300
+
+
+def dateline_credits(text: str) -> Credits:
+    """The reporters a dateline or a place-report byline names in the first characters of the body or in
+    the info line: "…12月9日电(记者罗沙)…", "邱俐穎／台北報導"."""
+    credits = Credits()
+    head = text[:_DATELINE_CHARS]
+    m = _DATELINE_CREDIT.search(head)
+    if m:
+        found = parse_credits(m["inner"]) or names_only(m["inner"], "reporter")
+        if found is not None:
+            credits.extend(found)
+    for m in _PLACE_REPORT.finditer(head):
+        names = person_names(m["names"].replace("，", "、").replace(",", "、"))
+        for name in names or []:
+            credits.add(name, "reporter")
+    return credits

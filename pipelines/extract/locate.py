@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["SKIP_TEXT", "line_sources", "text_after", "text_owners"]
+from lxml import etree
+
+__all__ = ["SKIP_TEXT", "line_sources", "text_after", "text_before", "text_owners"]
 
 # Elements whose text is never shown as page text.
 SKIP_TEXT = {"script", "style", "noscript", "template"}
@@ -50,30 +52,86 @@ def text_owners(tree: Any, first: str, last: str) -> tuple[Any, Any]:
 
 
 def text_after(anchor: Any, limit: int) -> str:
-    """Visible text following ``anchor`` in document order, up to about ``limit`` chars."""
+    """Visible text following ``anchor``'s own text in document order, up to about ``limit`` chars.
+
+    In document order: an element's tail comes after everything inside it ("来源：<span><a>经济参考报</a>
+    </span> 作者：" reads "来源： 经济参考报 作者：", never "来源： 作者： 经济参考报")."""
     if anchor is None:
         return ""
-    chunks: list[str] = [anchor.tail.strip()] if anchor.tail and anchor.tail.strip() else []
+    chunks: list[str] = []
     size = 0
-    for el in _following(anchor):
-        if not isinstance(el.tag, str) or el.tag in SKIP_TEXT:
-            continue
-        for piece in (el.text, el.tail):
-            if piece and piece.strip():
-                chunks.append(piece.strip())
-                size += len(piece.strip())
-        if size >= limit:
-            break
+    for piece in _following_texts(anchor):
+        piece = piece.strip()
+        if piece:
+            chunks.append(piece)
+            size += len(piece)
+            if size >= limit:
+                break
     return " ".join(chunks)[: limit * 2]
 
 
-def _following(anchor: Any) -> Iterator[Any]:
-    """The nodes after ``anchor``'s start tag in document order: its descendants, then what follows
-    it and each of its ancestors.  Why not a walk from the root: the anchor may sit deep in a long
-    page, and only the text after it is read."""
-    yield from anchor.iterdescendants()
+def _subtree_texts(el: Any, *, own_text: bool = True, tail: bool = True) -> Iterator[str]:
+    """The texts of ``el``'s subtree in document order (scripts and styles skipped, their tails kept)."""
+    walker = etree.iterwalk(el, events=("start", "end"))
+    for event, node in walker:
+        hidden = not isinstance(node.tag, str) or node.tag in SKIP_TEXT
+        if event == "start":
+            if hidden:
+                walker.skip_subtree()
+                if node is not el and node.tail:  # a skipped subtree sends no "end"
+                    yield node.tail
+            elif node.text and (own_text or node is not el):
+                yield node.text
+        elif node is not el and node.tail:
+            yield node.tail
+    if tail and el.tail:
+        yield el.tail
+
+
+def _following_texts(anchor: Any) -> Iterator[str]:
+    """The texts after ``anchor``'s own text: inside it, its tail, then what follows it and each ancestor.
+    Why not a walk from the root: the anchor may sit deep in a long page, and only the text after it is
+    read."""
+    yield from _subtree_texts(anchor, own_text=False, tail=False)
     node = anchor
     while node is not None:
+        if node.tail:
+            yield node.tail
         for sibling in node.itersiblings():
-            yield from sibling.iter()
+            yield from _subtree_texts(sibling)
         node = node.getparent()
+
+
+def text_before(anchor: Any, limit: int, levels: int = 2) -> str:
+    """Visible text just before ``anchor`` inside its ``levels``-th ancestor (the headline's own header
+    block), nearest last, up to about ``limit`` chars: the date line some sites print above the headline.
+
+    Why only inside that ancestor: higher up sit the site's banner ("今天是2011年12月9日 星期五") and menus,
+    whose dates are not the article's."""
+    if anchor is None:
+        return ""
+    container = anchor
+    for _ in range(levels):
+        parent = container.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        container = parent
+    chunks: list[str] = []
+
+    def walk(el: Any) -> bool:  # True once the anchor is reached
+        if el is anchor:
+            return True
+        if not isinstance(el.tag, str) or el.tag in SKIP_TEXT:
+            return False
+        if el.text and el.text.strip():
+            chunks.append(el.text.strip())
+        for child in el:
+            if walk(child):
+                return True
+            if child.tail and child.tail.strip():
+                chunks.append(child.tail.strip())
+        return False
+
+    walk(container)
+    text = " ".join(chunks)
+    return text[-limit:] if len(text) > limit else text

@@ -26,12 +26,13 @@ FRAGMENT_CHARS = 50
 PART_SHARE = 0.8  # a body this much made of the block's own text is a part of it
 _SENTENCE = re.compile(r"[，。！？；,.!?;]")
 _LEAD_MIN_CHARS = 15
+_LINE_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6")
 
 
 @dataclass
 class MainBlock:
     chars: int  # characters (no whitespace) in its paragraphs, link text excluded
-    lines: list[str] = field(default_factory=list)  # its paragraphs, spaces collapsed
+    lines: list[str] = field(default_factory=list)  # its paragraphs and headings, spaces collapsed
 
 
 def _chars(text: str) -> int:
@@ -67,7 +68,9 @@ def main_block(tree: Any) -> MainBlock | None:
     if not totals:
         return None
     best = max(totals, key=lambda el: totals[el])
-    lines = [" ".join(visible_text(child).split()) for child in best if child.tag == "p"]
+    # Headings inside the block are the article's too: a body replaced by the block keeps them (without
+    # them two pages with the same paragraphs under different headings read the same, bench/crawl.py).
+    lines = [" ".join(visible_text(child).split()) for child in best if child.tag in _LINE_TAGS]
     return MainBlock(totals[best], [line for line in lines if line])
 
 

@@ -24,7 +24,7 @@ from .dates import (
 )
 from .pagemeta import MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta
 
-__all__ = ["htmldate_may_be_needed", "modified", "published", "stated_precision", "zone_name"]
+__all__ = ["htmldate_may_be_needed", "modified", "published", "shown_text", "stated_precision", "zone_name"]
 
 CHINA_TZ = "Asia/Shanghai"
 
@@ -112,7 +112,7 @@ def _month_names(month: int) -> str:
 _SPACE = r"(?:\s|&nbsp;|&#160;|\u00a0)+"  # the page's HTML: "Sep&nbsp;16, 2017"
 
 
-def stated_precision(day: date, page_text: str) -> str:
+def stated_precision(day: date, page_text: str) -> str | None:
     """How much of ``day`` the page states, for a day htmldate gave: htmldate turns a page that shows only a
     year into the 1st of January, and fills a day it cannot read from the current date ("2004-05" became
     2004-05-07 on the 7th). A day counts when the page writes it (2004-05-17, 2004年5月17日, 17 May 2004,
@@ -134,7 +134,11 @@ def stated_precision(day: date, page_text: str) -> str:
         rf"(?:{names})\.?,?{_SPACE}(?:de{_SPACE})?{y}",
         rf"(?<!\d){y}{m:02d}(?!\d)",
     )
-    return "month" if re.search("|".join(month), page_text, re.I) else "year"
+    if re.search("|".join(month), page_text, re.I):
+        return "month"
+    # Not even the year written: htmldate's guess (a script's timestamp, a date in an attribute) is no date
+    # the page shows.
+    return "year" if re.search(rf"(?<!\d){y}(?!\d)", page_text) else None
 
 
 def published(
@@ -154,7 +158,8 @@ def published(
 
     ``date_lines`` are the texts a Chinese page prints its date in (the info line by the headline, the
     first post's time), in the order they are tried; ``doc`` is trafilatura's result for the page;
-    ``page_text`` the page's HTML, where a day htmldate gave is checked (:func:`stated_precision`).
+    ``page_text`` is unused (kept for callers); a day htmldate gave is checked against the text the page
+    shows and its URL (:func:`stated_precision`), never against its scripts or attributes.
     """
     # 1. Structured metadata carries time and offset; prefer it.
     declared = _declared(tree, page, tz_name, fetched_at)
@@ -193,7 +198,7 @@ def published(
     raw = _structured_published(page)
     partial = parse_partial_date(raw, default_tz=tz_name) if raw else None
     day = _htmldate(tree, doc, page, url)
-    found = _htmldate_day(day, tz_name, f"{url or ''}\n{page_text}") if day else None
+    found = _htmldate_day(day, tz_name, f"{url or ''}\n{shown_text(tree)}") if day else None
     if partial is not None and (
         found is None or PRECISIONS.index(found.precision) <= PRECISIONS.index(partial.precision)
     ):
@@ -206,8 +211,31 @@ def _htmldate_day(day: str, tz_name: str, page_text: str) -> StatedDate | None:
         value = date.fromisoformat(day[:10])
     except ValueError:
         return None
+    precision = stated_precision(value, page_text)
+    if precision is None:
+        return None
     start = datetime(value.year, value.month, value.day, tzinfo=zone(tz_name))
-    return StatedDate(start, "day").coarser(stated_precision(value, page_text))
+    return StatedDate(start, "day").coarser(precision)
+
+
+_HIDDEN = ("script", "style", "noscript", "template")
+
+
+def shown_text(tree: Any) -> str:
+    """The text a reader sees, plus what the page declares as metadata: every text outside scripts,
+    styles and templates (the title included: a browser shows it), the values of <meta> tags, and JSON-LD.
+    Not a script's variables, an attribute or a link's path."""
+    parts: list[str] = []
+    for el in tree.iter():
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag == "meta":
+            parts.append(el.get("content") or "")
+        elif tag == "script":
+            parts.append((el.text or "") if "ld+json" in (el.get("type") or "") else "")
+        elif tag is not None and tag not in _HIDDEN:
+            parts.append(el.text or "")
+        parts.append(el.tail or "")
+    return "\n".join(parts)
 
 
 def _aware(value: datetime, tz_name: str) -> datetime:

@@ -10,14 +10,23 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .bylines import Credits, header_credits, person_names, role_of_label
+from .bylines import Credits, header_credits, is_user_name, person_names, role_of_label
 from .lists import unique
 from .locate import text_after
 from .pagemeta import PageMeta
 
-__all__ = ["AUTHOR_ROLES", "People", "find_people", "labelled_credits", "trailer_credits"]
+__all__ = [
+    "AUTHOR_ROLES",
+    "People",
+    "find_people",
+    "labelled_credits",
+    "page_author_credits",
+    "page_editor",
+    "trailer_credits",
+]
 
 AUTHOR_ROLES = ("reporter", "author")
+_WEB_ADDRESS = re.compile(r"(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}/?", re.I)
 
 
 @dataclass
@@ -83,10 +92,14 @@ def find_people(
     what the language's rules read from the page, ``outlets`` the names that are the publisher rather than
     a person, ``poster`` the author of a thread's first post when the body opens with that post."""
     jsonld = _jsonld_people(page)
+    if _WEB_ADDRESS.fullmatch((page.meta.get("author") or "").strip()):
+        # Why: an author meta that is a web address ("gb.cri.cn") names the site; trafilatura turns it
+        # into a name-shaped "Gb Cri Cn".
+        meta_author = None
     authors, contributors = _merge(
         (jsonld if chinese else None) or meta_author, credits, chinese, outlets, jsonld
     )
-    if poster and not jsonld:
+    if poster and not jsonld and is_user_name(poster):
         # Why: a thread's author is its first post's poster; page meta names the forum software.
         authors = unique([poster, *[a for a in authors if a not in _split_list(meta_author)]])
         if not any(c["name"] == poster for c in contributors):
@@ -137,3 +150,68 @@ def labelled_credits(tree: Any) -> Credits:
             for name in names:
                 credits.add(name, role)
     return credits
+
+
+# An editor's credit anywhere on the page ("[编辑：陈浩]", "（责任编辑：关婧）", "【责编：山水】"): the role
+# word at the start of a short text (after at most a bracket or two), a colon, and a name or a CMS login.
+_EDITOR_XPATH = (
+    "//body//text()[" + " or ".join(f"contains(., '{w}')" for w in ("编辑", "編輯", "责编", "責編")) + "]"
+)
+_EDITOR_CREDIT = re.compile(
+    r"^[\s\[【(（〔<]{0,3}(?:网络|網絡|责任|責任|本文|本页|本頁)?(?:编辑|編輯|责编|責編)\s*[:：]\s*"
+    r"(?P<name>[^\s\]】)）〕>|｜/:：,，;；]{2,20})"
+)
+_LOGIN = re.compile(r"[A-Za-z][A-Za-z0-9_]{1,19}")
+_EDITOR_TEXT_CHARS = 60
+
+
+def page_editor(tree: Any) -> str | None:
+    """The editor a credit line names anywhere on the page, when the lines around the body named none.
+
+    Why: portals print "[责任编辑：陈浩]" in its own box below the article (outside the body and past the
+    few characters :func:`trailer_credits` reads), often split by template comments. Only a short text
+    that starts with the role word counts (never "…的编辑：" in a sentence); the name is a person's name or
+    a CMS login ("robot", "AP0015"), which is what the page shows as its editor."""
+    for node in tree.xpath(_EDITOR_XPATH):
+        text = " ".join(str(node).split())
+        if len(text) > _EDITOR_TEXT_CHARS:
+            continue
+        m = _EDITOR_CREDIT.match(text)
+        if (
+            m is None
+            and node.is_text
+            and re.fullmatch(r"[\[【(（〔]?(?:责任)?(?:编辑|編輯|责编|責編)\s*[:：]", text)
+        ):
+            # "责任编辑：<a>李四</a>": the name is the next text.
+            m = _EDITOR_CREDIT.match(f"{text} {text_after(node.getparent(), 12)}")
+        if m is None:
+            continue
+        name = _STAFF_SUFFIX.sub("", m["name"])
+        if person_names(name) == [name] or _LOGIN.fullmatch(name):
+            return name
+    return None
+
+
+_STAFF_SUFFIX = re.compile(r"_[A-Za-z]{1,6}\d{2,8}$")
+
+
+_AUTHOR_XPATH = "//body//text()[contains(., '作者：') or contains(., '作者:')]"
+_AUTHOR_TEXT_CHARS = 60
+
+
+def page_author_credits(tree: Any) -> Credits:
+    """The writers a short credit text names anywhere on the page ("本文来源：21世纪经济报道
+    作者：何苗 张梦洁"), for a page whose lines around the body named none.
+
+    Why: portals print that line in its own box between the article and a disclaimer or a comment box,
+    out of the body and of the info line. Only a short text with the role word and a colon counts (role
+    words only: never a commenter's "NAME 于 DATE 发表"), and only the first such text."""
+    for node in tree.xpath(_AUTHOR_XPATH):
+        text = " ".join(str(node).split())
+        if len(text) > _AUTHOR_TEXT_CHARS:
+            continue
+        found = header_credits(text, unlabelled=False)
+        if any(c["role"] in AUTHOR_ROLES for c in found.contributors):
+            found.source_outlet = None
+            return found
+    return Credits()

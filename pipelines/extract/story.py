@@ -10,13 +10,13 @@ from urllib.parse import urlsplit
 
 from trafilatura.settings import Document
 
-from .bylines import Credits, header_credits
+from .bylines import Credits, dateline_credits, header_credits
 from .chinese import clean_chinese_body, drop_comment_section
 from .feeds import drop_appended_feed
 from .furniture import strip_image_urls
-from .locate import text_after
+from .locate import text_after, text_before
 from .pagemeta import PageMeta
-from .people import AUTHOR_ROLES, labelled_credits, trailer_credits
+from .people import AUTHOR_ROLES, labelled_credits, page_author_credits, trailer_credits
 from .titles import (
     article_headline,
     choose_headline,
@@ -95,13 +95,22 @@ def chinese_story(
     credits, meta_lines = cleaned.credits, cleaned.meta_lines
     # The info line under the headline ("2023年06月18日 来源：示例日报 作者：李晓明") is often
     # outside the extracted body; read source and credits from it too.
-    header = text_after(_headline_anchor(tree, page, title), 400)
+    anchor = _headline_anchor(tree, page, title)
+    header = text_after(anchor, 400)
     meta_lines.append(header)  # the date search reads the wider window
+    # Some sites print the date line above the headline, in the same header block (qq.com's shape); read
+    # after the text below it.
+    meta_lines.append(text_before(anchor, 160))
     credits.extend(header_credits(_whole_pieces(header, 200)))
+    if not any(c["role"] in AUTHOR_ROLES for c in credits.contributors):
+        credits.extend(dateline_credits(" ".join(lines[:3])))
+        credits.extend(dateline_credits(_whole_pieces(header, 200)))
     credits.extend(trailer_credits(tree, lines))
     # A label element ("<span>作者</span><a>周纯</a>") only when no line credited a writer.
     if not any(c["role"] in AUTHOR_ROLES for c in credits.contributors):
         credits.extend(labelled_credits(tree))
+    if not any(c["role"] in AUTHOR_ROLES for c in credits.contributors):
+        credits.extend(page_author_credits(tree))
     return Story(
         title=title,
         lines=lines,

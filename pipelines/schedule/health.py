@@ -93,6 +93,7 @@ def _never_run(key: str, source: Source) -> dict[str, Any]:
         "dated_share": None,
         "author_share": None,
         "body_share": None,
+        "skipped_pages": 0,
         "last_problem": None,
         "last_error": None,
     }

@@ -1,54 +1,75 @@
 """The long-running scheduler behind ``newsarchive schedule``, and its one-shot form ``--once``.
 
-Each crawl runs in a child process (``python -m crawler crawl KEY ...``): Twisted's reactor runs only once
-per process, a crashed or leaking crawl cannot take the scheduler down with it, and the child's exit frees
-its memory. APScheduler (a BackgroundScheduler with one job per source) decides when; the child holds the
-source's lock (pipelines.schedule.due.SourceLock) for as long as it runs.
+The crawls run in a fixed number of long-lived crawl processes (``--processes``, default 1;
+crawler/crawl_host.py, managed by pipelines/schedule/hosts.py), each running many sources' crawls at once
+in one reactor with one shared pool of extraction workers: a due source costs a Scrapy crawler, not a
+process of its own with its own workers. Twisted's reactor still never runs in the scheduler itself, and a
+crawl process that crashes is started again for the next crawl. APScheduler (a BackgroundScheduler with one
+job per source) decides when; ``--max-parallel`` job threads each wait for one crawl, so it limits the sites
+crawled at once. The crawl process takes the source's lock (pipelines.schedule.due.SourceLock) and holds it
+for as long as the crawl runs; each crawl has its own ``crawl_runs`` row, as with ``newsarchive crawl``.
 
-Stopping: on the first SIGTERM or SIGINT, no new crawl starts and each running crawl gets one SIGTERM,
-which Scrapy treats as a graceful shutdown (the item in hand is finished and stored, and its crawl_runs row
-says 'interrupted'); the scheduler waits for them. A second signal is forwarded as well, which makes Scrapy
-stop at once. Children run in their own session so that a Ctrl-C on the terminal reaches only the
-scheduler: otherwise they would get the terminal's SIGINT *and* ours, and the second one forces them.
+Stopping: on the first SIGTERM or SIGINT, no new crawl starts and each crawl process gets one SIGTERM,
+which stops its crawls gracefully (the item in hand is finished and stored, and each crawl_runs row says
+'interrupted'); the scheduler waits for them. A second signal is forwarded as well, which makes them stop at
+once. The crawl processes die with the scheduler, whatever kills it (PR_SET_PDEATHSIG and a watchdog), and
+the runs a killed scheduler left open are marked 'killed' when the next one starts.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import FrameType
 
+import sqlite_utils
 from apscheduler.executors.pool import ThreadPoolExecutor as JobThreadPool
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from pipelines.archive.runs import record_exit, running_here
+from pipelines.archive.runs import mark_dead_runs, record_exit
 from pipelines.archive.schema import open_archive
 from pipelines.schedule.due import (
-    SourceLock,
     due_sources,
     jitter_window,
     last_started,
-    lock_dir,
     make_trigger,
     next_due,
     spread_offset,
 )
+from pipelines.schedule.hosts import CrawlProcesses
+from pipelines.schedule.signals import stop_on_signals
 from pipelines.sources import Source
 
 log = logging.getLogger("newsarchive.schedule")
+STOPPING = "stopping (running crawls finish the item in hand)"
 
-# `newsarchive crawl`'s exit statuses (README, "Exit statuses"), for the log.
+# The job threads open the archive one at a time: ensure_db_shape, run by each opening, is not safe to run
+# from two connections at once while it creates views.
+_ARCHIVE_GUARD = threading.Lock()
+
+
+@contextmanager
+def archive(db_path: str) -> Iterator[sqlite_utils.Database]:
+    with _ARCHIVE_GUARD:
+        db = open_archive(db_path)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+# The outcome of one source's crawl, as `newsarchive crawl`'s exit statuses for it (README, "Exit
+# statuses"), for the log.
 EXIT_MEANINGS = {
     0: "done",
+    1: "the crawl failed to start",
     2: "bad option or sources file",
     3: "archive unavailable",
     4: "could not crawl (see status)",
@@ -60,12 +81,14 @@ class CrawlOptions:
     db_path: str
     sources_file: str
     overrides: tuple[str, ...] = ()  # NAME=VALUE Scrapy settings, passed on as -s
-    workers: int | None = None  # extraction processes per crawl (crawl --workers)
+    workers: int | None = None  # extraction processes per crawl process (crawl --workers)
     verbose: int = 0
     python: str = sys.executable
+    processes: int = 1  # long-lived crawl processes
 
-    def argv(self, key: str) -> list[str]:
-        command = [self.python, "-m", "crawler", "crawl", key, "--db", self.db_path]
+    def argv(self) -> list[str]:
+        """The command of a crawl process."""
+        command = [self.python, "-m", "crawler.crawl_host", "--db", self.db_path]
         command += ["--sources", self.sources_file]
         for pair in self.overrides:
             command += ["-s", pair]
@@ -76,88 +99,73 @@ class CrawlOptions:
         return command
 
 
+def outcome(report: dict[str, object]) -> str:
+    """What a crawl's last report says, for the log and the tests: 'skipped: locked', 'exit 4', ..."""
+    event = report.get("event")
+    if event == "skipped":
+        why = report.get("why")
+        return "not started: stopping" if why == "stopping" else f"skipped: {why}"
+    return f"exit {report.get('code')}"
+
+
 class Launcher:
-    """Starts one crawl at a time per source, under its lock, and stops them all on request."""
+    """Hands one crawl at a time per source to the crawl processes, and stops them all on request."""
 
     def __init__(self, options: CrawlOptions) -> None:
         self.options = options
-        self.locks = lock_dir(options.db_path)
+        self.processes = CrawlProcesses(options.argv(), options.processes)
         self.stopping = threading.Event()
-        self._children: dict[str, subprocess.Popen[bytes]] = {}
         self._guard = threading.Lock()
 
     def run(self, key: str) -> str:
         """Crawl ``key`` to the end; returns what happened, for the log and the tests."""
-        if self.stopping.is_set():
-            return "not started: stopping"
-        lock = SourceLock(self.locks, key)
-        if not lock.acquire():
-            log.info("%s: skipped, a crawl of it is running (lock %s held)", key, lock.path)
-            return "skipped: locked"
-        try:
-            db = open_archive(self.options.db_path)
-            try:
-                busy = running_here(db, key)
-            finally:
-                db.close()
-            if busy:
-                log.info("%s: skipped, a crawl of it is running (crawl_runs)", key)
-                return "skipped: running"
-            with self._guard:
-                if self.stopping.is_set():
-                    return "not started: stopping"
-                log.info("%s: starting crawl", key)
-                started_at = datetime.now(UTC).isoformat(timespec="seconds")
-                child = subprocess.Popen(
-                    self.options.argv(key),
-                    pass_fds=(lock.fileno(),),  # the crawl keeps the source locked, even if we die
-                    start_new_session=True,  # the terminal's Ctrl-C is for us; we forward it (once)
+        with self._guard:
+            if self.stopping.is_set():
+                return "not started: stopping"
+            submitted_at = datetime.now(UTC).isoformat(timespec="seconds")
+            crawl = self.processes.submit(key)
+        if crawl is None:
+            log.warning("%s: not started: the crawl process did not take it", key)
+            return "not started: no crawl process"
+        crawl.wait_begun()
+        if crawl.started:
+            log.info("%s: starting crawl", key)
+        started = time.monotonic()
+        report = crawl.wait()
+        event = report.get("event")
+        if event == "skipped":
+            if report.get("why") in ("locked", "running"):
+                held = f"lock {report.get('detail')} held" if report.get("why") == "locked" else "crawl_runs"
+                log.info("%s: skipped, a crawl of it is running (%s)", key, held)
+            return outcome(report)
+        code = int(report.get("code") or 0)
+        if event == "died":
+            meaning = "its crawl process was stopped" if self.stopping.is_set() else "its crawl process died"
+        else:
+            meaning = EXIT_MEANINGS.get(code, "error")
+        log.info("%s: crawl ended (exit %s: %s) after %.1f s", key, code, meaning, time.monotonic() - started)
+        if report.get("line"):
+            sys.stdout.write(f"{report['line']}\n")
+            sys.stdout.flush()
+        if report.get("problem"):
+            log.warning("%s: could not crawl: %s", key, report["problem"])
+        if event == "died" or report.get("run_id") is None:
+            with archive(self.options.db_path) as db:
+                reason = None if event == "died" else f"the crawl failed to start: {report.get('problem')}"
+                record_exit(
+                    db, key, crawl.pid, submitted_at, code, stopped=self.stopping.is_set(), reason=reason
                 )
-                self._children[key] = child
-            started = time.monotonic()
-            code = child.wait()
-            with self._guard:
-                self._children.pop(key, None)
-            meaning = EXIT_MEANINGS.get(code, "stopped by a signal" if code < 0 else "error")
-            log.info(
-                "%s: crawl ended (exit %s: %s) after %.1f s", key, code, meaning, time.monotonic() - started
-            )
-            db = open_archive(self.options.db_path)
-            try:
-                record_exit(db, key, child.pid, started_at, code, stopped=self.stopping.is_set())
-            finally:
-                db.close()
-            return f"exit {code}"
-        finally:
-            lock.release()
+        return outcome(report)
 
     def stop(self) -> None:
-        """No new crawls; SIGTERM to every running one (Scrapy: graceful on the first, forced on the next)."""
-        self.stopping.set()
+        """No new crawls; SIGTERM to every crawl process (graceful on the first, at once on the next)."""
         with self._guard:
-            children = list(self._children.items())
-        for key, child in children:
-            log.info("%s: asking the crawl to stop (SIGTERM to pid %s)", key, child.pid)
-            with suppress(ProcessLookupError):
-                child.send_signal(signal.SIGTERM)
+            self.stopping.set()
+        self.processes.signal(signal.SIGTERM)
 
-
-@contextmanager
-def stop_on_signals(on_signal: Callable[[], None]) -> Iterator[None]:
-    """Call ``on_signal`` on each SIGTERM / SIGINT while inside, then restore the previous handlers."""
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        log.warning(
-            "received %s: stopping (running crawls finish the item in hand)", signal.Signals(signum).name
-        )
-        on_signal()
-
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    def close(self) -> None:
+        """Let the crawl processes end their crawls and exit."""
+        self.processes.close()
 
 
 class Scheduler:
@@ -180,14 +188,20 @@ class Scheduler:
         self._stop.set()
         self.launcher.stop()
 
+    @staticmethod
+    def _mark_dead_runs(db: sqlite_utils.Database) -> None:
+        """Runs a killed scheduler (and its crawl processes) left 'running': 'killed', so that those sources
+        are due again at once instead of counting as crawled."""
+        marked = mark_dead_runs(db)
+        if marked:
+            log.info("%s crawl run(s) of a process that is gone marked as killed", marked)
+
     # -- --once -------------------------------------------------------------------------------------------
     def run_once(self) -> list[tuple[str, str]]:
         """Crawl every due source (spread over the jitter window) and return when all are done."""
-        db = open_archive(self.options.db_path)
-        try:
+        with archive(self.options.db_path) as db:
+            self._mark_dead_runs(db)
             due = due_sources(db, self.sources)
-        finally:
-            db.close()
         if not due:
             log.info("nothing is due")
             return []
@@ -199,13 +213,14 @@ class Scheduler:
                 return key, "not started: stopping"
             return key, self.launcher.run(key)
 
-        with stop_on_signals(self._request_stop):
+        with stop_on_signals(self._request_stop, log=log, meaning=STOPPING):
             pool = ThreadPoolExecutor(max_workers=self.max_parallel, thread_name_prefix="crawl")
             futures = [pool.submit(delayed, d.key) for d in due]
             while not all(f.done() for f in futures):
                 # Wait in the main thread, where signal handlers run; a short timeout keeps it responsive.
                 self._stop.wait(0.2)
             pool.shutdown()
+            self.launcher.close()
         return [f.result() for f in futures]
 
     # -- foreground ---------------------------------------------------------------------------------------
@@ -217,11 +232,9 @@ class Scheduler:
 
     def add_jobs(self, scheduler: BackgroundScheduler) -> None:
         now = datetime.now(UTC)
-        db = open_archive(self.options.db_path)
-        try:
+        with archive(self.options.db_path) as db:
+            self._mark_dead_runs(db)
             last = {key: last_started(db, key) for key in self.sources}
-        finally:
-            db.close()
         for key, source in self.sources.items():
             first = self.first_run(source, last[key], now)
             offset = spread_offset(key, jitter_window(source, self.max_jitter, now))
@@ -243,7 +256,7 @@ class Scheduler:
             executors={"default": JobThreadPool(max_workers=self.max_parallel)}, timezone=UTC
         )
         self.add_jobs(scheduler)
-        with stop_on_signals(self._request_stop):
+        with stop_on_signals(self._request_stop, log=log, meaning=STOPPING):
             scheduler.start()
             for job in scheduler.get_jobs():
                 log.info("%s: next crawl at %s", job.id, job.next_run_time)
@@ -252,4 +265,5 @@ class Scheduler:
             # No new starts; waits for the running jobs, which return once their crawl has exited (the
             # main thread still runs signal handlers meanwhile, so a second signal is forwarded too).
             scheduler.shutdown(wait=True)
+            self.launcher.close()
         log.info("scheduler stopped")

@@ -37,6 +37,23 @@ DEFAULT_MAX_SIZE = 1_000_000_000
 DEFAULT_COMPRESS_LEVEL = 6
 SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+# A revisit after a 304 carries the HTTP head the 304 stands for (the original's, freshened by the 304's
+# fields), because replay tools serve a revisit's own HTTP head with its original's payload: pywb replays a
+# revisit that keeps the 304's head as an empty "304 Not Modified". What the server actually sent goes in
+# these two extension fields (not WARC 1.1 fields; WARC allows others): its status line, and the names of
+# the header fields it carried, whose values are the ones in the block.
+NOT_MODIFIED_FIELD = "X-Newsarchive-Not-Modified"
+NOT_MODIFIED_HEADERS_FIELD = "X-Newsarchive-Not-Modified-Headers"
+# Fields a 304 does not update (RFC 9111 section 3.2): Content-Length, and those describing the stored
+# payload as its bytes are (an update would make the head disagree with the body it is served with).
+_KEPT_FROM_STORED = {
+    "content-length",
+    "content-encoding",
+    "content-type",
+    "content-range",
+    "transfer-encoding",
+    "x-archive-orig-transfer-encoding",
+}
 
 
 def software() -> str:
@@ -71,6 +88,35 @@ def sha256_base32(data: bytes) -> str:
 def hex_to_base32(digest: str) -> str:
     algo, _, value = digest.partition(":")
     return f"{algo}:{base64.b32encode(bytes.fromhex(value)).decode('ascii')}"
+
+
+def freshened_headers(
+    stored: Iterable[tuple[str, str]], not_modified: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The stored response's header fields updated by a 304's (RFC 9111 section 3.2): each field the
+    304 carries replaces every value of that field, in the stored field's place (new ones at the end),
+    but for the fields that describe the stored payload."""
+    updates: dict[str, list[tuple[str, str]]] = {}
+    for name, value in not_modified:
+        if name.lower() not in _KEPT_FROM_STORED:
+            updates.setdefault(name.lower(), []).append((name, value))
+    result: list[tuple[str, str]] = []
+    for name, value in stored:
+        key = name.lower()
+        if key not in updates:
+            result.append((name, value))
+        elif updates[key]:
+            result.extend(updates[key])
+            updates[key] = []  # every later stored value of this field is replaced too
+    for fields in updates.values():
+        result.extend(fields)
+    return result
+
+
+def not_modified_fields(status_line: str, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The extension fields that keep a 304's own status line and header names on its revisit."""
+    names = dict.fromkeys(name for name, _ in headers)
+    return {NOT_MODIFIED_FIELD: status_line, NOT_MODIFIED_HEADERS_FIELD: ", ".join(names)}
 
 
 class _RawHttpHeaders(StatusAndHeaders):
@@ -168,6 +214,22 @@ class RecordFactory:
             http_headers=headers,
             warc_content_type=content_type if headers is None else "",
             warc_headers_dict=warc_headers,
+        )
+
+    def rewritten(self, warc_headers: dict[str, str], headers: StatusAndHeaders) -> ArcWarcRecord:
+        """A header-only record (a revisit) again, with the same WARC fields but a new HTTP head: its
+        length, content type and block digest follow the new block; its id stays, so the records that
+        name it (a request's WARC-Concurrent-To) still do."""
+        kept = {
+            name: value
+            for name, value in warc_headers.items()
+            if name.lower() not in ("content-length", "content-type", "warc-block-digest")
+        }
+        return self.builder.create_warc_record(
+            kept.get("WARC-Target-URI", ""),
+            kept.get("WARC-Type", "revisit"),
+            http_headers=headers,
+            warc_headers_dict=kept,
         )
 
     def resource(

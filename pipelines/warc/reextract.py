@@ -33,7 +33,7 @@ from pipelines.archive.store import stored_form, write_transaction
 from pipelines.documents.raw import RawDocument
 from pipelines.documents.records import CONTENT_FIELDS, PROVENANCE_FIELDS
 from pipelines.extract import EXTRACTOR_NAME, EXTRACTOR_VERSION
-from pipelines.extract.worker import TIME_BUDGET, init_worker, record_or_reason
+from pipelines.extract.worker import TIME_BUDGET, budget_in_this_process, init_worker, record_or_reason
 from pipelines.headers import header_key
 from pipelines.saving import ArticleSaver
 from pipelines.warc.reader import StoredRecord, WarcReadError, read_record
@@ -229,7 +229,9 @@ class WorkerPool:
 
     def extract(self, docs: list[RawDocument]) -> list[tuple[dict[str, Any] | None, str | None]]:
         if self.executor is None:
-            return [record_or_reason(doc) for doc in docs]
+            # Inline: each page gets the budget a worker would give it (time and memory), in this process.
+            with budget_in_this_process():
+                return [record_or_reason(doc) for doc in docs]
         try:
             return list(self.executor.map(record_or_reason, docs))
         except BrokenProcessPool:

@@ -12,10 +12,14 @@ from publish.config import INTERNAL_DATABASES
 from publish.health import (
     DATE_COLUMNS,
     DEFAULT_DAYS,
+    FLAGGED_QUERY,
     HEALTH_VIEWS,
     MAX_DAYS,
+    SKIPPED_QUERY,
     articles_per_day,
+    extraction_flags_per_source,
     recent_runs,
+    skipped_pages_per_source,
     svg_chart,
 )
 
@@ -36,10 +40,19 @@ async def crawl_health(datasette: Any, request: Any) -> Response:
             continue
         runs = await recent_runs(db) if await db.table_exists("crawl_runs") else []
         chart = await articles_per_day(db, by, days)
-        # Health views of the schema, linked when this archive has them.
-        view_names = await db.view_names()
-        views = [view for view in HEALTH_VIEWS if view in view_names]
-        archives.append({"database": name, "runs": runs, "chart": chart, "views": views})
+        # Health views (and the skipped_pages table) of the schema, linked when this archive has them.
+        names = set(await db.view_names()) | set(await db.table_names())
+        views = [view for view in HEALTH_VIEWS if view in names]
+        archives.append(
+            {
+                "database": name,
+                "runs": runs,
+                "chart": chart,
+                "views": views,
+                "flags": await extraction_flags_per_source(db),
+                "skipped": await skipped_pages_per_source(db),
+            }
+        )
     if request.url_vars.get("format") == "json":
         return Response.json({"days": days, "by": by, "databases": archives}, default=str)
     for archive in archives:
@@ -47,7 +60,14 @@ async def crawl_health(datasette: Any, request: Any) -> Response:
     return Response.html(
         await datasette.render_template(
             "crawl_health.html",
-            {"archives": archives, "days": days, "by": by, "date_columns": DATE_COLUMNS},
+            {
+                "archives": archives,
+                "days": days,
+                "by": by,
+                "date_columns": DATE_COLUMNS,
+                "flagged_query": FLAGGED_QUERY,
+                "skipped_query": SKIPPED_QUERY,
+            },
             request=request,
         )
     )

@@ -15,6 +15,7 @@ import pytest
 import sqlite_utils
 
 from pipelines.schedule.due import SourceLock, lock_dir
+from tests.support.hostile_processes import children, wait_gone
 from tests.support.local_site import LocalNewsSite, serve_site, sources_toml
 
 HOLD = """
@@ -74,9 +75,12 @@ def test_schedule_once_skips_a_source_locked_by_another_process(
     assert sqlite_utils.Database(tmp_path / "a.db")["crawl_runs"].count == 0
 
 
-def test_the_crawl_keeps_the_lock_when_its_scheduler_is_killed(
+def test_a_killed_schedulers_crawl_stops_with_it_and_keeps_the_lock_until_it_has(
     tmp_path: Path, cli_env: dict[str, str], schedule_command: Callable[..., list[str]]
 ) -> None:
+    """Since crawls run in the scheduler's long-lived crawl process, a SIGKILLed scheduler no longer leaves
+    its crawl running to the end (issue 14): the crawl process stops the crawl gracefully ('interrupted'),
+    holding the source's lock until it has, then exits with its workers."""
     site = LocalNewsSite(article_count=10, article_delay=0.4, slow_seconds=0.1, oversized_bytes=200_000)
     with serve_site(site) as base_url:
         (tmp_path / "sources.toml").write_text(sources_toml(base_url, "alpha"), encoding="utf-8")
@@ -96,19 +100,24 @@ def test_the_crawl_keeps_the_lock_when_its_scheduler_is_killed(
                 return False
 
         wait_for(crawl_started)
+        # Under way (an article page asked for), not starting: a stop during start-up is another story.
+        wait_for(lambda: any("/art_" in path for path in site.requested_paths()))
+        run = next(sqlite_utils.Database(db_path).query("select pid, status from crawl_runs"))
+        assert run["status"] == "running" and run["pid"] != scheduler.pid  # run by the crawl process
+        workers = children(run["pid"])
+        assert workers  # its extraction workers
         scheduler.kill()
         scheduler.wait()
         lock = SourceLock(lock_dir(db_path), "alpha")
-        assert not lock.acquire()  # the crawl process still holds it
-        run = next(sqlite_utils.Database(db_path).query("select pid, status from crawl_runs"))
-        assert run["status"] == "running"
-        wait_for(lambda: not _alive(run["pid"]), timeout=60)
+        assert not lock.acquire()  # the crawl process still holds it while it stops
+        wait_for(lambda: not _alive(run["pid"]), timeout=30)
         assert lock.acquire()
         lock.release()
-        assert (
-            next(sqlite_utils.Database(db_path).query("select status from crawl_runs"))["status"]
-            == "finished"
-        )
+        (status, reason) = next(
+            sqlite_utils.Database(db_path).query("select status, finish_reason from crawl_runs")
+        ).values()
+        assert (status, reason) == ("interrupted", "shutdown")
+        assert wait_gone(workers) == []
 
 
 def _alive(pid: int) -> bool:

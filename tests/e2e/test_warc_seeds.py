@@ -52,15 +52,30 @@ def test_seed_files_become_resource_records_with_their_sidecars(tmp_path: Path) 
     assert len(sidecars) == len(list((tmp_path / "seeds").rglob("*.json"))) and all(sidecars)
 
 
-def test_reading_unchanged_seeds_again_writes_revisits(tmp_path: Path) -> None:
+def test_reading_unchanged_seeds_again_archives_nothing_and_a_new_sidecar_is_a_revisit(
+    tmp_path: Path,
+) -> None:
+    """A file archived before with the same bytes and sidecar keeps its capture (issue 14: a re-run of a
+    killed ingest archived every file again; tests/e2e/test_hostile_ingest.py kills one). Same bytes with a
+    changed sidecar: a revisit record for the file, the new sidecar beside it."""
     ingest_shipped_seeds(tmp_path)
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    before = list(db.query("select id, warc_file, warc_offset from captures order by id"))
     again = newsarchive(tmp_path, "ingest", "seeds", "--db", "a.db", "--workers", "0")
     assert " 0 stored" in again.stdout
-    db = sqlite_utils.Database(tmp_path / "a.db")
-    second = list(db.query("select * from captures where run_id = 2"))
-    assert second and all(c["warc_type"] == "revisit" and c["revisit_of"] for c in second)
+    assert list(db.query("select id, warc_file, warc_offset from captures order by id")) == before
+
+    sidecar = tmp_path / "seeds" / "html" / "ifeng_qd_jiaozhouwan_bridge.html.json"
+    sidecar.write_text(
+        json.dumps(json.loads(sidecar.read_text(encoding="utf-8")), indent=4), encoding="utf-8"
+    )
+    third = newsarchive(tmp_path, "ingest", "seeds", "--db", "a.db", "--workers", "0")
+    assert " 0 stored" in third.stdout
+    new = list(db.query("select * from captures where id > ?", [before[-1]["id"]]))
+    assert [(c["path"], c["warc_type"]) for c in new] == [
+        ("seeds/html/ifeng_qd_jiaozhouwan_bridge.html", "revisit")
+    ]
     folder = tmp_path / "archive" / "warc"
-    for capture in second:
-        record = read_record(folder, capture["warc_file"], capture["warc_offset"], capture["warc_length"])
-        assert record.record_type == "revisit" and record.payload == b""
+    record = read_record(folder, new[0]["warc_file"], new[0]["warc_offset"], new[0]["warc_length"])
+    assert record.record_type == "revisit" and record.payload == b"" and new[0]["revisit_of"]
     assert warcio_check(sorted(folder.glob("*.warc.gz"))) == 0

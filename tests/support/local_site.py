@@ -3,7 +3,8 @@
 Modelled on a Chinese city portal: a home page, channel list pages with pagination, an RSS feed, a sitemap
 index with a Google News sitemap, robots.txt with a disallowed path, articles in two page templates and two
 encodings (UTF-8, and GBK declared in the header only, the <meta> only, nowhere, or wrongly), a redirect, 404
-and 500 pages, a slow page, a duplicate link with tracking parameters, an off-site link and an oversized page.
+and 500 pages, a slow page, a duplicate link with tracking parameters, an off-site link, an oversized page and a
+photo gallery at an article's address (not an article).
 Every request is logged so tests can assert what was (not) fetched.
 """
 
@@ -47,6 +48,12 @@ ESCAPING_REDIRECTS = {
     "/news/2024/01/02/art_802.html": "file:///etc/passwd",
 }
 OLD_PATH = "/news/2023/12/31/art_3.html"  # an article's old address, redirected (301) to its new one
+# A photo gallery at an article's address: the pattern matches it, extraction finds no text (not an article).
+NOT_ARTICLE = "/news/2024/01/03/art_9003.html"
+NOT_ARTICLE_HTML = (
+    '<html><head><meta charset="utf-8"><title>图集：崂山秋色</title></head><body>'
+    '<div class="pics"><img src="/pics/1.jpg" alt=""><img src="/pics/2.jpg" alt=""></div></body></html>'
+)
 
 
 @dataclass
@@ -230,6 +237,7 @@ class LocalNewsSite:
                         '<li><a href="/news/2024/01/01/art_500.html">出错的稿件</a></li>'
                         '<li><a href="/news/2024/01/01/art_9001.html">很慢的稿件</a></li>'
                         '<li><a href="/news/2024/01/01/art_9002.html">超大的稿件</a></li>'
+                        f'<li><a href="{NOT_ARTICLE}">图集</a></li>'
                         f'<li><a href="{DISALLOWED_ARTICLE}">内部稿件</a></li>'
                         '<li><a href="http://offsite.example.org/news/2024/01/01/art_1.html">外站链接</a></li>'
                     )
@@ -305,6 +313,11 @@ class LocalNewsSite:
         slow.title = "慢速页面测试稿件 记者深入采访" + slow.title
         pages["/news/2024/01/01/art_9001.html"] = Page(
             200, render_article_a(slow, []).encode("utf-8"), html, delay=self.slow_seconds
+        )
+        pages[NOT_ARTICLE] = Page(
+            200,
+            NOT_ARTICLE_HTML.encode("utf-8"),
+            {**html, "ETag": '"gallery-1"', "Last-Modified": "Wed, 03 Jan 2024 08:00:00 GMT"},
         )
         filler = "<p>" + "超大页面填充内容。" * 2000 + "</p>"
         pages["/news/2024/01/01/art_9002.html"] = Page(

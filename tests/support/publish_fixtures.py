@@ -4,6 +4,7 @@ cluster, a capture, crawl runs and an error. Import the fixtures into a test mod
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -134,8 +135,10 @@ def build_archive(path: Path) -> dict[str, int]:
                     "warc_length": 4567,
                 },
             )
+        # What extraction stores beside the page's wording of the date: the moment in UTC, to sort by.
+        published = datetime.fromisoformat(article["fields"]["published"]).astimezone(UTC)
         record = build_record(
-            article["fields"],
+            {**article["fields"], "published_utc": published.strftime("%Y-%m-%dT%H:%M:%SZ")},
             url=article["url"],
             fetched_at="2024-03-15T10:00:00+00:00",
             source=article["source"],

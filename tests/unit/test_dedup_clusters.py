@@ -224,3 +224,113 @@ def test_clustering_holds_the_write_lock_from_its_first_read(tmp_path, make_reco
     assert nd.get_state(db, "mine") == "y" and nd.get_state(db, "other") == "x"
     other.close()
     db.close()
+
+
+OTHER_STORY = "\n".join(
+    [
+        "即墨区今天举行古城文化节开幕式，来自全国各地的非遗传承人带来四十多个展演项目。",
+        "活动持续七天，古城内设置了民俗展示区、手工体验区和特色美食街，预计接待游客二十万人次。",
+        "主办方介绍，今年首次引入夜间灯光秀，并开通三条旅游公交专线方便市民出行。",
+        "即墨古城自开放以来已成为岛城周末休闲的热门去处，带动周边餐饮住宿持续升温。",
+    ]
+)
+
+
+def _lsh_rows(db, article_id: int) -> set[int]:
+    return {
+        row[0]
+        for row in db.execute(f"select bucket from [{nd.LSH_TABLE}] where article_id = ?", [article_id])
+    }
+
+
+def test_a_changed_text_replaces_its_buckets_found_by_primary_key(db, make_record) -> None:
+    # No (article_id) index on the LSH table (it cost as much as the table): an article's rows are found
+    # again from its packed buckets when its text changes.
+    nd.ensure_lsh_table(db)
+    indexes = db.execute(
+        "select name from sqlite_master where type = 'index' and tbl_name = ?", [nd.LSH_TABLE]
+    )
+    assert [row[0] for row in indexes if not row[0].startswith("sqlite_autoindex")] == []
+    url = "https://a.example.cn/1.html"
+    article_id = store(db, make_record, url)
+    before = _lsh_rows(db, article_id)
+    assert len(before) == nd.BANDS
+    stored = db.execute(f"select signature from [{nd.SIGNATURES_TABLE}] where article_id = ?", [article_id])
+    assert set(nd.lsh_buckets(stored.fetchone()[0])) == before
+    assert store(db, make_record, url, OTHER_STORY) == article_id  # a new version with another text
+    after = _lsh_rows(db, article_id)
+    assert len(after) == nd.BANDS and not after & before  # the old text's buckets are gone
+    assert set(nd.fingerprint(OTHER_STORY).buckets) == after
+    # The old text no longer finds it; the new one does.
+    assert nd.lsh_candidates(db, nd.fingerprint(STORY).buckets) == []
+    assert nd.lsh_candidates(db, nd.fingerprint(OTHER_STORY).buckets) == [article_id]
+
+
+def test_an_index_with_the_article_id_index_is_upgraded_and_rebuilt(tmp_path, make_record) -> None:
+    from pipelines.archive.schema import open_archive
+
+    path = str(tmp_path / "archive.db")
+    db = open_archive(path)
+    first = store(db, make_record, "https://a.example.cn/1.html")
+    with db.conn:  # what the v3 layout holds: an (article_id) index, no dedup_buckets, its signature
+        db.execute(f"drop table [{nd.SIGNATURES_TABLE}]")
+        db.execute(f"create index idx_dedup_lsh_article_id on [{nd.LSH_TABLE}] (article_id)")
+        nd.set_state(db, "index_signature", nd.INDEX_SIGNATURE.replace("+signatures/v4", "/v3"))
+    db.close()
+
+    db = open_archive(path)
+    assert ensure_clusters(db) == 0
+    names = {row[0] for row in db.execute("select name from sqlite_master")}
+    assert "idx_dedup_lsh_article_id" not in names and nd.SIGNATURES_TABLE in names
+    assert db.execute(f"select count(*) from [{nd.SIGNATURES_TABLE}]").fetchone()[0] == 1
+    assert nd.get_state(db, "index_signature") == nd.INDEX_SIGNATURE
+    copy = store(db, make_record, "https://b.example.cn/1.html", STORY.replace("，", ","))
+    assert db["articles"].get(copy)["cluster_id"] == first
+    db.close()
+
+
+def test_candidates_whose_signature_disagrees_are_not_verified(db) -> None:
+    import numpy as np
+
+    nd.ensure_lsh_table(db)
+    mine = np.arange(nd.NUM_PERM, dtype="<u4")
+
+    def stored(article_id: int, agreeing: int) -> None:
+        values = mine + 1_000_000  # disagrees everywhere ...
+        values[:agreeing] = mine[:agreeing]  # ... but in the first ``agreeing`` values
+        nd.index_buckets(db, article_id, [article_id], signature=values.tobytes())
+
+    stored(1, nd.MIN_SIGNATURE_AGREEMENT - 1)  # one band in common, a sentence shared: not the story
+    stored(2, nd.MIN_SIGNATURE_AGREEMENT)
+    stored(3, nd.NUM_PERM)
+    nd.index_buckets(db, 4, [4])  # indexed without a signature: nothing to estimate from, verified
+    assert nd.likely_candidates(db, mine.tobytes(), [3, 1, 4, 2]) == [3, 4, 2]
+    assert nd.likely_candidates(db, b"", [3, 1]) == [3, 1]  # a text too short for a signature
+
+
+def test_clustering_verifies_only_likely_candidates(db, make_record, monkeypatch) -> None:
+    verified: list[list[int]] = []
+    real = nd.verified_matches
+    monkeypatch.setattr(nd, "verified_matches", lambda db, s, c: verified.append(list(c)) or real(db, s, c))
+    first = store(db, make_record, "https://a.example.cn/1.html")
+    other = store(db, make_record, "https://b.example.cn/1.html", OTHER_STORY)
+    # A candidate by a shared band only: the other story is put in the new article's bucket of band 0.
+    fp = nd.fingerprint(STORY.replace("，", ","))
+    db.execute(f"insert into [{nd.LSH_TABLE}] (bucket, article_id) values (?, ?)", [fp.buckets[0], other])
+    copy = store(db, make_record, "https://c.example.cn/1.html", STORY.replace("，", ","))
+    assert db["articles"].get(copy)["cluster_id"] == first
+    assert verified[-1] == [first]  # the other story was a candidate, but not verified
+
+
+def test_clustering_never_scans_the_lsh_table(db, make_record) -> None:
+    # Without an (article_id) index, a statement on the LSH table that does not name its bucket reads all of
+    # it: 42 rows an article, 42 million at a million articles.
+    first = store(db, make_record, "https://a.example.cn/1.html")
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    store(db, make_record, "https://b.example.cn/1.html", OTHER_STORY)  # a new article
+    store(db, make_record, "https://a.example.cn/1.html", OTHER_STORY + "\n（完）")  # a changed one
+    db.conn.set_trace_callback(None)
+    reads = [s for s in statements if f"from [{nd.LSH_TABLE}]" in s]  # lookups and deletes
+    assert reads and all("bucket = " in s for s in reads), reads
+    assert db["articles"].get(first)["version"] == 2

@@ -64,10 +64,13 @@ def test_only_years_and_months_are_partial(value: str) -> None:
         (date(2019, 5, 17), "https://sports.163.com/19/0517/20/EFH8QJ2L00058780.html", "day"),
         (date(2019, 5, 17), "/news/201905/17/1234.shtml", "day"),
         (date(2004, 5, 7), "pubdate 2004-05", "month"),  # a day htmldate filled from today's date
-        (date(2021, 3, 12), "nothing at all", "year"),
+        (date(2021, 3, 12), "nothing at all", None),  # not even the year shown: no date
+        (date(2021, 3, 12), "© 2021 Example", "year"),
     ],
 )
-def test_htmldates_day_is_only_as_precise_as_the_page(day: date, page_text: str, precision: str) -> None:
+def test_htmldates_day_is_only_as_precise_as_the_page(
+    day: date, page_text: str, precision: str | None
+) -> None:
     assert stated_precision(day, page_text) == precision
 
 
@@ -185,3 +188,52 @@ def test_utc_form_of_a_day_is_its_local_start() -> None:
     assert record["published_utc"] == datetime(2022, 7, 1, tzinfo=CST).astimezone(UTC).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
+
+
+_ZH_BODY = "".join(
+    f"<p>第{i}段：会议指出，要坚持问题导向，聚焦难点堵点，推动各项工作落实落细，取得更大成效。</p>"
+    for i in range(6)
+)
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        '<script>var pubdate="2017-04-01 13:06:59";</script>',
+        '<script type="application/json">{"dateCreated":"2017-04-01T13:06:59"}</script>',
+        '<div data-time="2017-04-01"></div>',
+        '<img src="/uploads/2017/04/01/a.jpg" alt="">',
+    ],
+)
+def test_a_date_only_in_scripts_or_attributes_is_not_shown(hidden: str) -> None:
+    """htmldate finds a day in a script, an attribute or an image path; the page shows no date (labelled
+    pages of encyclopedias, Q&A and forums with relative dates only), so none is stored."""
+    page = (
+        '<html><head><meta charset="utf-8"><title>崂山区推进重点工作</title></head><body>'
+        f"<h1>崂山区推进重点工作</h1>{hidden}{_ZH_BODY}</body></html>"
+    )
+    assert extract_page(page.encode()).published is None
+
+
+def test_a_shown_date_htmldate_finds_is_kept() -> None:
+    page = (
+        '<html><head><meta charset="utf-8"><title>崂山区推进重点工作</title></head><body>'
+        f"<h1>崂山区推进重点工作</h1><p class='foot'>2017-04-01</p>{_ZH_BODY}</body></html>"
+    )
+    assert (extract_page(page.encode()).published or "").startswith("2017-04-01")
+
+
+def test_a_date_the_page_declares_in_json_ld_is_stated() -> None:
+    """A date in the page's declared metadata (JSON-LD, a <meta> value) is the page's own statement."""
+    page = (
+        '<html><head><meta charset="utf-8"><title>崂山区推进重点工作</title>'
+        '<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebPage",'
+        '"datePublished":"2003-02-28T21:51:08Z"}]}</script></head><body>'
+        f"<h1>崂山区推进重点工作</h1>{_ZH_BODY}</body></html>"
+    )
+    from pipelines.extract.page_dates import shown_text
+    from pipelines.extract.parse import parse_html
+
+    tree = parse_html(page)
+    assert "2003-02-28" in shown_text(tree)
+    assert "崂山区推进重点工作" in shown_text(tree)

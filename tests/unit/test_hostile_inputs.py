@@ -6,6 +6,7 @@ tests/e2e/test_hostile_*.py."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import sqlite3
 from concurrent.futures import Future
@@ -325,3 +326,62 @@ def test_a_page_that_kills_its_worker_fails_alone_and_reextract_goes_on() -> Non
         "青岛地铁8号线开通",
     ]
     assert log == ["shutdown", "shutdown"]  # the pool renewed after each death
+
+
+def test_reextract_inline_gives_each_page_the_workers_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below INLINE_BELOW articles reextract extracts in its own process: a page still gets the workers'
+    time and memory budget (named failures), and the pages after it are extracted."""
+    from pipelines.extract import worker
+    from pipelines.warc.reextract import WorkerPool
+    from tests.support.hostile_pages import around, tiny_tags
+
+    def document(name: str, html: str) -> RawDocument:
+        return RawDocument(body=html.encode(), name=name, fetched_at="2024-03-01T10:00:00+08:00", path=name)
+
+    pool = WorkerPool(0)
+    assert pool.executor is None  # inline
+    slow = document("slow.html", tiny_tags(100_000))  # ~3 s of CPU, ~100 MB more address space
+    good = document("good.html", around(""))
+
+    monkeypatch.setattr(worker, "TIME_BUDGET", 0.5)
+    monkeypatch.setattr(worker, "MEMORY_BUDGET_MB", 0)
+    (record, reason), (kept, _) = pool.extract([slow, good])
+    assert (record, reason) == (None, "over the time budget (0.5 s per document)")
+    assert kept is not None and kept["title"] == "青岛部署海洋经济工作"
+
+    monkeypatch.setattr(worker, "TIME_BUDGET", 60.0)
+    monkeypatch.setattr(worker, "MEMORY_BUDGET_MB", 40)
+    # The budget is address space beyond what the process holds: memory earlier tests freed but the heap
+    # kept would be used first. Handed back, so that this page's own growth is what is measured.
+    ctypes.CDLL("libc.so.6").malloc_trim(0)  # (find_library would start ldconfig)
+    # Far more than 40 MB (~600 MB alone), and more than the free space a long test run leaves in the heap.
+    big = document("big.html", tiny_tags(400_000))
+    (record, reason), (kept, _) = pool.extract([big, good])
+    assert (record, reason) == (None, "over the memory budget (40 MB per document)")
+    assert kept is not None and kept["title"] == "青岛部署海洋经济工作"
+
+
+# -- the corpus ---------------------------------------------------------------------------------------------
+
+
+def test_the_hostile_corpus_holds_at_least_60_inputs() -> None:
+    from tests.support.hostile_inputs import hostile_corpus
+
+    corpus = hostile_corpus()
+    print(f"hostile corpus: {len(corpus)} inputs")
+    assert len(corpus) >= 60
+
+
+def test_a_feed_with_a_billion_laughs_dtd_keeps_its_links_or_fails_by_name() -> None:
+    from scrapy.http import Request, XmlResponse
+
+    from crawler.spiders.news import NewsSpider
+    from tests.support.hostile_inputs import laughs_feed
+
+    spider = NewsSpider.__new__(NewsSpider)
+    spider.is_article_url = lambda url: True  # type: ignore[method-assign]
+    spider.article_request = lambda url: Request(url)  # type: ignore[method-assign]
+    url = "http://127.0.0.1:8080/feed.xml"
+    response = XmlResponse(url, body=laughs_feed("http://127.0.0.1:8080/news/1.html"), request=Request(url))
+    requests = list(spider.parse_feed(response))
+    assert [r.url for r in requests] == ["http://127.0.0.1:8080/news/1.html"]

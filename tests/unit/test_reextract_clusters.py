@@ -94,7 +94,9 @@ def test_a_reextracted_text_moves_the_article_to_its_story(tmp_path: Path, make_
     assert cluster_of(db, harbour) == harbour
     assert sizes(db) == {harbour: 1, festival: 2}
     # The search index follows the new text as well.
-    found = db.execute("select rowid from articles_fts where articles_fts match ?", ['"啤酒"']).fetchall()
+    found = db.execute(
+        "select rowid from articles_bigrams where articles_bigrams match ?", ['"啤酒"']
+    ).fetchall()
     assert {row[0] for row in found} == {festival, moved}
 
 

@@ -125,11 +125,11 @@ def test_an_overdue_source_first_runs_now_plus_its_offset_and_a_fresh_one_when_d
     assert fresh == NOW + timedelta(minutes=40, seconds=offset)
 
 
-def test_the_crawl_command_passes_settings_through() -> None:
+def test_the_crawl_process_command_passes_settings_through() -> None:
     options = CrawlOptions("a.db", "s.toml", ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False"), workers=1)
-    argv = options.argv("alpha")
+    argv = options.argv()
     assert argv[1:] == [
-        "-m", "crawler", "crawl", "alpha", "--db", "a.db", "--sources", "s.toml",
+        "-m", "crawler.crawl_host", "--db", "a.db", "--sources", "s.toml",
         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "--workers", "1",
     ]  # fmt: skip
 

@@ -25,13 +25,15 @@ def fts() -> sqlite3.Connection:
     conn.execute(FTS_SQL)
     for rowid, text in DOCS.items():
         conn.execute(
-            "insert into articles_fts (rowid, title, text) values (?, '', ?)", [rowid, index_text(text)]
+            "insert into articles_bigrams (rowid, title, text) values (?, '', ?)", [rowid, index_text(text)]
         )
     return conn
 
 
 def search(conn: sqlite3.Connection, query: str) -> set[int]:
-    rows = conn.execute("select rowid from articles_fts where articles_fts match ?", [match_query(query)])
+    rows = conn.execute(
+        "select rowid from articles_bigrams where articles_bigrams match ?", [match_query(query)]
+    )
     return {row[0] for row in rows}
 
 
