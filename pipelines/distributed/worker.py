@@ -31,6 +31,7 @@ from typing import Any
 from pipelines.distributed.keys import SLOT_SEPARATOR, RedisKeys
 from pipelines.distributed.known import KnownPublisher
 from pipelines.distributed.queue import Claim, SourceQueue
+from pipelines.schedule.command_line import crawl_flags
 from pipelines.schedule.signals import stop_on_signals
 
 log = logging.getLogger("newsarchive.worker")
@@ -81,13 +82,7 @@ class WorkerOptions:
         command += [source, "--db", self.db_path, "--sources", self.sources_file, "--no-progress"]
         for name, value in settings.items():
             command += ["-s", f"{name}={value}"]
-        for pair in self.overrides:
-            command += ["-s", pair]
-        if self.workers is not None:
-            command += ["--workers", str(self.workers)]
-        if self.verbose:
-            command.append("-" + "v" * self.verbose)
-        return command
+        return command + crawl_flags(self.overrides, self.workers, self.verbose)
 
 
 @dataclass

@@ -35,6 +35,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from pipelines.archive.runs import mark_dead_runs, record_exit
 from pipelines.archive.schema import open_archive
+from pipelines.schedule.command_line import crawl_flags
 from pipelines.schedule.due import (
     due_sources,
     jitter_window,
@@ -90,13 +91,7 @@ class CrawlOptions:
         """The command of a crawl process."""
         command = [self.python, "-m", "crawler.crawl_host", "--db", self.db_path]
         command += ["--sources", self.sources_file]
-        for pair in self.overrides:
-            command += ["-s", pair]
-        if self.workers is not None:
-            command += ["--workers", str(self.workers)]
-        if self.verbose:
-            command.append("-" + "v" * self.verbose)
-        return command
+        return command + crawl_flags(self.overrides, self.workers, self.verbose)
 
 
 def outcome(report: dict[str, object]) -> str:

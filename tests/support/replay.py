@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.processes import stop
+
 REPO = Path(__file__).resolve().parents[2]
 REPLAY_BIN = Path(os.environ.get("NEWSARCHIVE_REPLAY_BIN") or REPO / ".venv-replay" / "bin")
 
@@ -128,10 +130,5 @@ def serve_wayback(root: Path) -> Iterator[Wayback]:
                 time.sleep(0.2)
         yield Wayback(f"http://127.0.0.1:{port}")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
