@@ -18,7 +18,6 @@ from crawler.items import ArticleItem
 from crawler.support import archive_db_path, not_an_article
 from crawler.writer_thread import WriterThread
 from pipelines.archive.lookup import (
-    KnownArticle,
     KnownSkipped,
     known_article,
     resolve_redirects,
@@ -106,9 +105,6 @@ class KnownArticlesMiddleware:
         canonical = self.canonical(request.url)
         return [canonical, request.url, resolve_redirects(self.db, canonical)]
 
-    def _known(self, request: Request) -> KnownArticle | None:
-        return known_article(self.db, self._keys(request))
-
     def _due(self, last_fetched: str | None) -> bool:
         """Whether a page fetched at ``last_fetched`` is due for a re-check (never without recheck_after)."""
         if self.recheck_after is None:
@@ -130,9 +126,10 @@ class KnownArticlesMiddleware:
     def process_request(self, request: Request) -> None:
         if not request.meta.get(ARTICLE_META):
             return
-        known = self._known(request)
+        keys = self._keys(request)  # a redirect look-up: once for both questions
+        known = known_article(self.db, keys)
         if known is None:
-            self._skipped_page_request(request)
+            self._skipped_page_request(request, keys)
             return
         if not self._due(known.fetched_at):
             self._inc("archive/skipped_known")
@@ -142,9 +139,9 @@ class KnownArticlesMiddleware:
         )
         request.meta[RECHECK_META] = known.id
 
-    def _skipped_page_request(self, request: Request) -> None:
+    def _skipped_page_request(self, request: Request, keys: list[str]) -> None:
         """A page remembered as not an article: skipped until due, then fetched conditionally."""
-        skipped: KnownSkipped | None = skipped_page(self.db, self._keys(request))
+        skipped: KnownSkipped | None = skipped_page(self.db, keys)
         if skipped is None:
             return
         if not self._due(skipped.last_seen):
