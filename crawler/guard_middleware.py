@@ -35,7 +35,7 @@ from scrapy.http import Request, Response
 from w3lib.url import canonicalize_url as same_url
 
 from crawler.support import report_failure
-from pipelines.fetch_policy import FetchPolicy, transfer_problem
+from pipelines.fetch_policy import FetchPolicy, length_problem
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
@@ -135,14 +135,7 @@ class ResponseGuardMiddleware(Guard):
             if reason is not None:
                 raise self.refuse(request, f"response from {response.url}", reason)
         if request.method != "HEAD" and response.status not in (204, 304) and response.status >= 200:
-            # The body's length only: its gzip or deflate stream is checked where it is inflated, once
-            # (crawler.compression.CheckedCompressionMiddleware).
-            problem = transfer_problem(
-                response.body,
-                content_length=_header(response, b"Content-Length"),
-                content_encoding=None,
-                max_size=0,
-            )
+            problem = length_problem(response.body, _header(response, b"Content-Length"))
             if problem is not None:
                 raise self.refuse(request, f"response from {response.url}", problem)
         location = response.headers.get("Location")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -155,42 +154,12 @@ class FetchPolicy:
         return internal_kind(address) if address is not None else None
 
 
-def transfer_problem(
-    body: bytes, *, content_length: str | None, content_encoding: str | None, max_size: int
-) -> str | None:
-    """Why a response body as transferred (still compressed) cannot be stored, None when it can: shorter or
-    longer than its Content-Length, a gzip or deflate stream cut off (Scrapy would hand over as much as it
-    could decompress: text cut mid-character, then decoded as something else), or one that decompresses
-    past ``max_size`` bytes (a bomb)."""
+def length_problem(body: bytes, content_length: str | None) -> str | None:
+    """Why a response body as transferred cannot be stored, None when it can: shorter or longer than its
+    Content-Length (a connection cut mid-body). A compressed stream cut off, broken or inflating past the
+    size limit is found where it is inflated, once (crawler/compression.py)."""
     if content_length is not None and content_length.strip().isdigit():
         declared = int(content_length.strip())
         if declared != len(body):
             return f"truncated: Content-Length {declared:,} but {len(body):,} bytes received"
-    encodings = [e.strip().lower() for e in (content_encoding or "").split(",") if e.strip()]
-    if len(encodings) != 1 or encodings[0] not in ("gzip", "x-gzip", "deflate") or not body:
-        return None
-    wbits = 47 if encodings[0] != "deflate" else 15  # gzip or zlib header; raw deflate is tried below
-    try:
-        return _inflate_problem(body, wbits, max_size, encodings[0])
-    except zlib.error:
-        if encodings[0] != "deflate":
-            return f"a broken {encodings[0]} body"
-    try:
-        return _inflate_problem(body, -15, max_size, encodings[0])
-    except zlib.error:
-        return "a broken deflate body"
-
-
-def _inflate_problem(body: bytes, wbits: int, max_size: int, name: str) -> str | None:
-    inflater = zlib.decompressobj(wbits)
-    size, data = 0, body
-    while data:
-        size += len(inflater.decompress(data, 1 << 20))
-        data = inflater.unconsumed_tail
-        if max_size and size > max_size:
-            return f"a {name} body of {len(body):,} bytes that decompresses past {max_size:,} bytes"
-        if inflater.eof:
-            break
-    if not inflater.eof:
-        return f"truncated: the {name} body ends before its stream does"
     return None
