@@ -89,14 +89,12 @@ def forget_skipped(db: sqlite_utils.Database, keys: Iterable[str]) -> int:
         return max(cursor.rowcount, 0)
 
 
-def merge_skipped_row(db: sqlite_utils.Database, row: dict[str, object]) -> bool:
-    """A shard's skipped page (``newsarchive merge``), unless the archive stores that page as an article: the
-    newer sighting's reason and validators win, sightings add up. True when the row was kept."""
+def merge_skipped_row(db: sqlite_utils.Database, row: dict[str, object]) -> None:
+    """A shard's skipped page (``newsarchive merge``): the newer sighting's reason and validators win; the
+    larger count of sightings is kept, so merging again changes nothing. Pages the archive stores as
+    articles are dropped afterwards by ``forget_stored``."""
     key = row["canonical_url"]
     with write_transaction(db):
-        if db.execute("select 1 from article_keys where key = ?", [key]).fetchone():
-            db.execute("delete from skipped_pages where canonical_url = ?", [key])
-            return False
         db.execute(
             "insert into skipped_pages (source, url, canonical_url, reason, first_seen, last_seen,"
             " times_seen, etag, last_modified, status, capture_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -125,7 +123,6 @@ def merge_skipped_row(db: sqlite_utils.Database, row: dict[str, object]) -> bool
                 row.get("capture_id"),
             ],
         )
-    return True
 
 
 def forget_stored(db: sqlite_utils.Database) -> int:
