@@ -4,6 +4,8 @@
     python bench/archive_scale.py measure --db SNAPSHOT.db [--rounds 40]
     python bench/archive_scale.py reextract --db SNAPSHOT.db [--sample 600] [--workers 2]
     python bench/archive_scale.py rate [--count 2000]     # storage path's articles per second (scratch db)
+    python bench/archive_scale.py query-costs --db SNAPSHOT.db   # the slow pages' SQL, one by one
+    python bench/archive_scale.py migrate --db COPY.db    # upgrade a COPY's search index, timed and checked
 
 ``build`` is resumable: it keeps the archive in DIR/archive.db and its place in the event stream in
 DIR/progress.json, and continues from there (an event replayed after a crash is an "unchanged" re-fetch).
@@ -846,24 +848,50 @@ def reextract_sample(path: Path, limit: int, workers: int, log: Log, *, min_arti
 
 
 def query_costs(path: Path, log: Log, word: str = "青岛") -> None:
-    """The SQL behind the slow pages, each timed alone (best of 3): how each grows with the archive."""
+    """The SQL behind the slow pages, each timed alone (best of 3): how each grows with the archive. Written
+    as publish/search.py and facets.py write them for the snapshot's layout of the search index: the earlier
+    one (row ids = articles.id, counted and faceted by scanning) or the contentless one (row ids =
+    articles.search_rowid, counted from the index, facets looked up by search_rowid, at most FACET_ROWS)."""
     from pipelines.archive.schema import FTS_TABLE
     from pipelines.archive.search_text import match_query
+    from publish.facets import FACET_ROWS
 
     db = sqlite3.connect(path)
-    db.execute("PRAGMA mmap_size = 268435456")  # as publish/plugins/archive_search.py sets it
+    db.execute("PRAGMA mmap_size = 1073741824")  # as publish/plugins/archive_search.py sets it
+    layout = db.execute("select sql from sqlite_master where name = ?", [FTS_TABLE]).fetchone()[0]
     match = f"select rowid from [{FTS_TABLE}] where [{FTS_TABLE}] match :q"
     facets = "source, region, section, language"
-    queries = {
+    queries: dict[str, str] = {
         "count(*) of the table": "select count(*) from articles",
         f"full-text matches of {word}": f"select count(*) from ({match})",
-        f"{word}: newest 51 (+id scan)": f"select id from articles where +id in ({match}) "
-        "order by published_utc desc limit 51",
-        f"{word}: count (+id scan)": f"select count(*) from articles where +id in ({match})",
-        f"{word}: facets, one pass": f"select {facets}, count(*) from articles indexed by "
-        f"idx_articles_source_region_section_language_published where +id in ({match}) group by {facets}",
-        f"{word}: bm25 top 20": f"select rowid from [{FTS_TABLE}] where [{FTS_TABLE}] match :q "
-        "order by bm25([{0}]) limit 20".format(FTS_TABLE),
+    }
+    if "content=''" not in layout:
+        queries |= {
+            f"{word}: newest 51 (+id scan)": f"select id from articles where +id in ({match}) "
+            "order by published_utc desc limit 51",
+            f"{word}: count (+id scan)": f"select count(*) from articles where +id in ({match})",
+            f"{word}: facets, one pass": f"select {facets}, count(*) from articles indexed by "
+            f"idx_articles_source_region_section_language_published where +id in ({match}) group by {facets}",
+        }
+    else:
+        newest = f"{match} order by rowid desc limit 1 offset {FACET_ROWS - 1}"
+        index = "idx_articles_search_rowid_source_region_section_language_published"
+        queries |= {
+            f"{word}: newest 51 (+search_rowid scan)": "select id from articles where "
+            f"+search_rowid in ({match}) order by published_utc desc limit 51",
+            f"{word}: count (+search_rowid scan, unused)": "select count(*) from articles where "
+            f"+search_rowid in ({match})",
+            f"{word}: count as the page runs it (index)": "select case when exists (select 1 from "
+            f"articles_bigrams_pending) then -1 else (select count(*) from [{FTS_TABLE}] where [{FTS_TABLE}] "
+            "match :q) end",
+            f"{word}: facets of the newest {FACET_ROWS}": f"select {facets}, count(*) from articles "
+            f"indexed by {index} where search_rowid in (select rowid from [{FTS_TABLE}] where "
+            f"rowid >= coalesce(({newest}), 0) and [{FTS_TABLE}] match :q) group by {facets}",
+            f"{word}: facets of all matches (unused)": f"select {facets}, count(*) from articles indexed by "
+            f"{index} where search_rowid in ({match}) group by {facets}",
+        }
+    queries |= {
+        f"{word}: bm25 top 20": f"{match} order by bm25([{FTS_TABLE}]) limit 20",
         "unfiltered facet: source": "select source, count(*) from articles group by source "
         "order by 2 desc limit 31",
         "unfiltered facet: section": "select section, count(*) from articles group by section "
@@ -879,6 +907,71 @@ def query_costs(path: Path, log: Log, word: str = "青岛") -> None:
         shown = rows[0][0] if len(rows) == 1 else f"{len(rows)} rows"
         log(f"{path.name} ({count} articles): {label:<34} {best * 1000:8.1f} ms  ({shown})")
     db.close()
+
+
+# --- upgrading a snapshot's search index to the contentless layout ------------------------------------------
+
+MIGRATION_WORDS = ["青岛", "崂山", "记者", "发展", "工作", "the", "said", "黄岛 游客", "市南区", "经济发展"]
+
+
+def migrate(path: Path, log: Log) -> None:
+    """Open a snapshot of the earlier layout (content stored, row ids = articles.id) with the current code,
+    which upgrades its search index in one transaction (``schema.ensure_search_index``): the time, the
+    searches' results before and after (article ids, compared), then ``VACUUM`` and the size per article."""
+    from pipelines.archive.schema import FTS_TABLE, SEARCH_IDS_SQL, search_index_is_current
+    from pipelines.archive.search_text import match_query
+
+    raw = sqlite3.connect(path)
+    count = raw.execute("select count(*) from articles").fetchone()[0]
+    layout = raw.execute("select sql from sqlite_master where name = ?", [FTS_TABLE]).fetchone()[0]
+    old_layout = "content=''" not in layout
+    before = {}
+    for word in MIGRATION_WORDS:
+        sql = f"select rowid from [{FTS_TABLE}] where [{FTS_TABLE}] match ?" if old_layout else SEARCH_IDS_SQL
+        before[word] = sorted(row[0] for row in raw.execute(sql, [match_query(word)]))
+    raw.close()
+    log(
+        f"{path.name}: {count} articles, {db_bytes(path) / count / 1024:.2f} KB per article "
+        "before the upgrade"
+    )
+    began = time.perf_counter()
+    db = open_archive(str(path))
+    took = time.perf_counter() - began
+    assert search_index_is_current(db)
+    log(f"{path.name}: search index upgraded (open_archive) in {took:.1f} s")
+    after = {
+        word: sorted(row[0] for row in db.execute(SEARCH_IDS_SQL, [match_query(word)])) for word in before
+    }
+    same = [word for word in before if before[word] == after[word]]
+    log(
+        f"{path.name}: search results identical before and after for {len(same)} of {len(before)} queries "
+        f"({sum(len(ids) for ids in after.values())} matches in all)"
+    )
+    began = time.perf_counter()
+    db.execute(f"insert into [{FTS_TABLE}] ([{FTS_TABLE}]) values ('integrity-check')")
+    log(f"{path.name}: FTS5 integrity-check passed in {time.perf_counter() - began:.1f} s")
+    db.close()
+    vacuum(path, log)
+
+
+def vacuum(path: Path, log: Log) -> None:
+    """The snapshot vacuumed: written by ``VACUUM INTO`` beside it, then put in its place (an in-place VACUUM
+    of a WAL database needs a temporary copy and as much WAL again), with its size per article."""
+    db = sqlite3.connect(path)
+    count = db.execute("select count(*) from articles").fetchone()[0]
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    target = path.with_name(f"{path.stem}.vacuum.tmp")
+    target.unlink(missing_ok=True)
+    began = time.perf_counter()
+    db.execute("VACUUM INTO ?", [str(target)])
+    db.close()
+    target.replace(path)
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    log(
+        f"{path.name}: VACUUM INTO {time.perf_counter() - began:.1f} s, database "
+        f"{db_bytes(path) / count / 1024:.2f} KB per article after it"
+    )
 
 
 # --- what the full-text index would take in other layouts ------------------------------------------------
@@ -958,6 +1051,12 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--db", type=Path, required=True)
     f.add_argument("--limit", type=int)
     f.add_argument("--log", type=Path)
+    u = sub.add_parser("migrate", help="upgrade a COPY of a snapshot's search index, timed and checked")
+    u.add_argument("--db", type=Path, required=True)
+    u.add_argument("--log", type=Path)
+    v = sub.add_parser("vacuum", help="VACUUM INTO beside a COPY of a snapshot, then put in its place")
+    v.add_argument("--db", type=Path, required=True)
+    v.add_argument("--log", type=Path)
     t = sub.add_parser("rate")
     t.add_argument("--count", type=int, default=2000)
     args = parser.parse_args(argv)
@@ -971,6 +1070,10 @@ def main(argv: list[str] | None = None) -> int:
         reextract_sample(args.db, args.sample, args.workers, Log(args.log), min_articles=args.min_articles)
     elif args.command == "query-costs":
         query_costs(args.db, Log(args.log))
+    elif args.command == "migrate":
+        migrate(args.db, Log(args.log))
+    elif args.command == "vacuum":
+        vacuum(args.db, Log(args.log))
     elif args.command == "fts-sizes":
         fts_sizes(args.db, Log(args.log), args.limit)
     elif args.command == "rate":

@@ -29,7 +29,7 @@ import sqlite_utils  # noqa: E402
 from pipelines.archive.runs import finish_run, save_error, start_run  # noqa: E402
 from pipelines.archive.schema import FTS_TABLE, ensure_db_shape, open_archive  # noqa: E402
 from pipelines.archive.search_text import index_text  # noqa: E402
-from pipelines.archive.store import now_iso, stable_id  # noqa: E402
+from pipelines.archive.store import next_search_rowid, now_iso, stable_id  # noqa: E402
 from pipelines.documents.records import content_hash, count_words  # noqa: E402
 
 PLACES = [
@@ -282,10 +282,13 @@ def build(path: Path, count: int) -> None:
 
 
 def _insert(db: sqlite_utils.Database, batch: list[dict[str, Any]]) -> None:
-    db.table("articles").insert_all(batch, batch_size=500)
+    # The search index's row ids are articles.search_rowid, given out in order (pipelines.archive.store).
+    first = next_search_rowid(db)
+    rows = [{**a, "search_rowid": first + n} for n, a in enumerate(batch)]
+    db.table("articles").insert_all(rows, batch_size=500)
     db.conn.executemany(
         f"insert into [{FTS_TABLE}] (rowid, title, text) values (?, ?, ?)",
-        [(a["id"], index_text(a["title"]), index_text(a["text"])) for a in batch],
+        [(a["search_rowid"], index_text(a["title"]), index_text(a["text"])) for a in rows],
     )
 
 

@@ -9,17 +9,26 @@ when it is most of one labelled line). A logistic regression
 (numpy, Newton's method with an L2 penalty, no randomness: the same pages give the same weights) is fitted
 with each page weighing the same (a block's weight is its share of the page's tokens). bench/extraction.py
 uses the same functions to refit without each held-out site (leave-one-site-out).
+
+The page-level decider (``decider`` in the weights file, pipelines.extract.block_model.Decider) chooses
+per Chinese page between the rules' body and the model's. Its training rows are the labelled Chinese pages
+(every set), each read with a block model refitted without that page's site, as the decider meets a new
+site's pages: the label says which body is closer to the labelled one (token F1), and the row weighs the
+F1 difference (a page where both are as good teaches nothing). It is a logistic regression over 11
+figures (pipelines.extract.block_model.CHOICE_FEATURES), fitted like the block model.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
 import json
 import os
 import re
 import sys
 import unicodedata
+from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,18 +39,25 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipelines.documents.records import site_of  # noqa: E402
-from pipelines.extract.block_model import WEIGHTS_FILE, BlockModel  # noqa: E402
+from pipelines.extract.block_model import WEIGHTS_FILE, BlockModel, Decider, body_choice  # noqa: E402
 from pipelines.extract.blocks import Block, features, page_blocks  # noqa: E402
+from pipelines.extract.body import body_document  # noqa: E402
 from pipelines.extract.decode import decode_html  # noqa: E402
+from pipelines.extract.language import looks_chinese  # noqa: E402
+from pipelines.extract.mainblock import main_block, recover_lead, replace_fragment_body  # noqa: E402
 from pipelines.extract.pagemeta import read_page_meta  # noqa: E402
 from pipelines.extract.parse import parse_html  # noqa: E402
 from pipelines.extract.sanitize import sanitize_html  # noqa: E402
+from pipelines.extract.threads import thread_body  # noqa: E402
 from pipelines.text.cjk import CJK  # noqa: E402
 
 # One BLAS thread: on a shared 2-core machine OpenBLAS's spinning threads made a fit ten times slower.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 DEFAULT_ROOT = REPO.parent / "shared" / "datasets"
+LABELS = REPO / "bench" / "zh_labels.jsonl"
 L2 = 1.0
+DECIDER_L2 = 1.0
+DECIDER_FLOOR = 0.01  # a page's least weight in the decider's fit
 CONTENT_SHARE = 0.5  # a block is article text when this share of its trigrams is in the labelled body
 SHORT_TOKENS = 8  # below this, a block is article text only as most of one labelled line
 _TOKEN = re.compile(rf"[{CJK}]|(?:(?![{CJK}])[^\W_])+")
@@ -74,6 +90,27 @@ def page_site(row: dict[str, Any]) -> str:
         m = re.match(r"\d{8}_([^_/]+)_", str(row.get("id") or ""))
         host = m.group(1) if m else None
     return site_of(f"http://{host}/") if host else "?"
+
+
+def label_sites(path: Path = LABELS) -> dict[tuple[str, str], str]:
+    """The ``site`` of each hand label by (dataset, id): the site of a page that has neither a URL nor a host
+    in its id (NetEase pages of zh-extractor-testpages), so it is held out with its site, not as ``?``."""
+    sites: dict[tuple[str, str], str] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+                if row.get("site"):
+                    sites[(row["dataset"], row["id"])] = str(row["site"])
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue  # the bench counts unreadable lines; here a line without a site is no site
+    return sites
+
+
+def row_site(row: dict[str, Any], dataset: str, sites: dict[tuple[str, str], str]) -> str:
+    """The page's site as every leave-one-site-out figure groups it: :func:`page_site`, or the label's."""
+    site = page_site(row)
+    return sites.get((dataset, str(row.get("id"))), site) if site == "?" else site
 
 
 def _key(text: str) -> str:
@@ -117,7 +154,8 @@ def page_rows(body: bytes, truth: str) -> tuple[list[list[float]], list[int], li
 def labelled_pages(datasets: Iterable[Path], limit: int | None = None) -> list[PageRows]:
     """Every page of the sets that has a labelled body, cut into rows."""
     pages = []
-    for dataset in datasets:
+    sites = label_sites()
+    for dataset in distinct_sets(datasets):
         with (dataset / "truth.jsonl").open(encoding="utf-8") as fh:
             for i, line in enumerate(fh):
                 if limit is not None and i >= limit:
@@ -128,9 +166,17 @@ def labelled_pages(datasets: Iterable[Path], limit: int | None = None) -> list[P
                 body = gzip.decompress((dataset / "pages" / f"{row['id']}.html.gz").read_bytes())
                 rows, labels, weights, texts = page_rows(body, row["text"])
                 if rows:
-                    site, lang = page_site(row), str(row.get("lang") or "")
+                    site, lang = row_site(row, dataset.name, sites), str(row.get("lang") or "")
                     pages.append(PageRows(dataset.name, row["id"], site, lang, rows, labels, weights, texts))
     return pages
+
+
+def distinct_sets(datasets: Iterable[Path]) -> list[Path]:
+    """Each set once, however its path was written (``../shared/datasets/x`` and the default root's)."""
+    seen: dict[Path, Path] = {}
+    for dataset in datasets:
+        seen.setdefault(dataset.resolve(), dataset)
+    return list(seen.values())
 
 
 class Matrix:
@@ -191,6 +237,121 @@ def fit(
     )
 
 
+def body_f1(pred: str, truth: str) -> float:
+    """Token F1 of two texts, as bench/extraction.py scores bodies."""
+    p, t = Counter(tokens(pred)), Counter(tokens(truth))
+    common = sum((p & t).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(p.values()), common / sum(t.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+@dataclass
+class ChoiceRow:
+    """One labelled Chinese page's figures for the decider, which body is closer, and the row's weight."""
+
+    site: str
+    row: list[float]
+    label: int  # 1: the model's body is closer to the labelled body
+    weight: float
+
+
+def rules_lines(body: bytes, url: str | None) -> tuple[Any, Any, list[str]] | None:
+    """The tree, the <h1> and the rules' body lines as pipelines.extract.extractor hands them to the block
+    model (same steps in the same order); None on a page that path never reaches (a thread, a page that
+    does not look Chinese, no body)."""
+    html, _ = decode_html(body, None)
+    tree = parse_html(sanitize_html(html))
+    if tree is None:
+        return None
+    page = read_page_meta(tree)
+    doc = body_document(tree, url, page)
+    if doc is None:
+        return None
+    lines = [line.strip() for line in (doc.text or "").split("\n")]
+    if thread_body(tree, page, lines) is not None or not looks_chinese(page):
+        return None
+    block = main_block(tree)
+    replaced = replace_fragment_body(lines, block)
+    return tree, page.h1_element, replaced if replaced is not None else recover_lead(lines, block)
+
+
+def choice_rows(
+    datasets: Iterable[Path], models: dict[str, BlockModel], default: BlockModel, limit: int | None = None
+) -> list[ChoiceRow]:
+    """The decider's rows: every labelled Chinese page, read with ``models[its site]`` (a block model that
+    never saw that site) or ``default``."""
+    rows = []
+    sites = label_sites()
+    for dataset in distinct_sets(datasets):
+        with (dataset / "truth.jsonl").open(encoding="utf-8") as fh:
+            for i, line in enumerate(fh):
+                if limit is not None and i >= limit:
+                    break
+                row = json.loads(line)
+                truth = row.get("text") or ""
+                if not truth.strip() or not str(row.get("lang") or "").startswith("zh"):
+                    continue
+                body = gzip.decompress((dataset / "pages" / f"{row['id']}.html.gz").read_bytes())
+                found = rules_lines(body, row.get("url"))
+                if found is None:
+                    continue
+                tree, h1, lines = found
+                site = row_site(row, dataset.name, sites)
+                choice = body_choice(lines, tree, h1, models.get(site, default))
+                if choice is None:
+                    continue
+                model_f1, rules_f1 = body_f1("\n".join(choice[0]), truth), body_f1("\n".join(lines), truth)
+                weight = abs(model_f1 - rules_f1) + DECIDER_FLOOR
+                rows.append(ChoiceRow(site, choice[1], int(model_f1 > rules_f1), weight))
+    return rows
+
+
+def fit_decider(rows: list[ChoiceRow], *, l2: float = DECIDER_L2, without: Collection[str] = ()) -> Decider:
+    """The decider fitted on ``rows`` (without those of the ``without`` sites), as :func:`fit` fits."""
+    import numpy as np
+
+    kept = [r for r in rows if r.site not in without]
+    if not kept:
+        raise ValueError("no labelled Chinese pages to train the decider on")
+    x = np.array([r.row for r in kept], dtype=float)
+    y = np.array([r.label for r in kept], dtype=float)
+    w = np.array([r.weight for r in kept], dtype=float)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    beta = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], l2)
+    penalty[-1] = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ beta, -40, 40)))
+        step = np.linalg.solve(
+            (z * (w * p * (1 - p))[:, None]).T @ z + np.diag(penalty + 1e-9),
+            z.T @ (w * (p - y)) + penalty * beta,
+        )
+        beta -= step
+        if float(np.max(np.abs(step))) < 1e-6:
+            break
+    return Decider(
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        weights=tuple(float(v) for v in beta[:-1]),
+        bias=float(beta[-1]),
+    )
+
+
+def held_out_models(
+    pages: list[PageRows], matrix: Matrix, full: BlockModel, sites: Iterable[str]
+) -> dict[str, BlockModel]:
+    """A block model per site, refitted without that site's pages (warm-started from ``full``)."""
+    return {site: fit(matrix, start=full, iterations=8, without={site}) for site in sites}
+
+
+def zh_sites(pages: list[PageRows]) -> list[str]:
+    return sorted({p.site for p in pages if p.lang.startswith("zh")})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -201,13 +362,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     datasets = args.datasets or sorted(p for p in DEFAULT_ROOT.iterdir() if (p / "truth.jsonl").exists())
     pages = labelled_pages(datasets, args.limit)
-    model = fit(pages)
+    matrix = Matrix(pages)
+    full = fit(matrix)
+    # The decider learns from block models that never saw the page's site, as it will meet new sites.
+    held_out = held_out_models(pages, matrix, full, zh_sites(pages))
+    rows = choice_rows(datasets, held_out, full, args.limit)
+    model = dataclasses.replace(full, decider=fit_decider(rows))
     data = model.as_dict()
     data["trained_on"] = {
         "datasets": [d.name for d in datasets],
         "pages": len(pages),
         "blocks": sum(len(p.rows) for p in pages),
         "sites": len({p.site for p in pages}),
+        "decider_pages": len(rows),
     }
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     print(f"block model: {len(pages)} pages, {data['trained_on']['blocks']} blocks -> {args.out}")

@@ -7,6 +7,13 @@ them share one pool of extraction workers (``ARCHIVE_EXTRACT_SHARED``), so a run
 process and its workers. Each crawl has its own ``crawl_runs`` row (crawler/extensions.py RunRecorder) and
 holds its source's lock (pipelines.schedule.due.SourceLock) from start to end.
 
+The reactor thread, which runs every crawl, does no SQLite writing: the crawl_runs rows and errors, and the
+"is a crawl of it running elsewhere?" check, go through one shared archive writer thread
+(crawler/writer_thread.py ``shared_archive_writer``); the crawls' own writer threads (store, WARC, skipped
+pages) take turns (``one_batch_at_a_time``) instead of polling SQLite's write lock against each other; the
+archive is shaped and its WARC files left open by a dead crawl are repaired once, when the process starts.
+``NEWSARCHIVE_CRAWL_HOST_PROFILE=PATH`` writes a cProfile of the reactor thread to ``PATH.<pid>`` at exit.
+
 The scheduler talks to it in JSON lines. On standard input: ``{"crawl": KEY}`` (start a crawl of KEY) and
 ``{"drain": true}`` (exit once every crawl has ended); end of input without a drain means the scheduler is
 gone. On standard output (the real one; the process's own stdout goes to stderr): ``{"key", "event":
@@ -34,21 +41,28 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from crawler.cli.options import log_level, settings_dict
 from crawler.runner import (
     RunSummary,
-    close_unfinished_runs,
     collect_failures,
     install_log_filters,
     project_settings,
     summarize,
+    unfinished_runs,
 )
 from crawler.support import one_line
-from pipelines.archive.runs import running_here
-from pipelines.archive.schema import open_archive
+from crawler.writer_thread import (
+    close_shared_archive_writers,
+    one_batch_at_a_time,
+    shared_archive_writer,
+)
+from pipelines.archive.runs import finish_run, running_here
 from pipelines.parent_death import signal_on_parent_death
 from pipelines.schedule.due import SourceLock, lock_dir
 from pipelines.sources import Source, SourcesError, load_sources
@@ -96,7 +110,10 @@ class CrawlHost:
         self.db_path = str(settings.get("ARCHIVE_DB"))
         self.locks = lock_dir(self.db_path)
         self.runner = CrawlerRunner(settings)
+        # crawl_runs reads and writes of every crawl, off the reactor thread (crawler/extensions.py too).
+        self.writer = shared_archive_writer(self.db_path)
         self.active: dict[str, _Crawl] = {}
+        self.starting: set[str] = set()  # lock taken, asking whether a crawl of it runs elsewhere
         self.stopping = False
         self.draining = False
         self._forced = False
@@ -114,8 +131,6 @@ class CrawlHost:
 
     # -- commands (reactor thread) -------------------------------------------------------------------------
     def crawl(self, key: str) -> None:
-        from scrapy import signals
-
         if self.stopping or self.draining:
             self.emit(key, "skipped", why="stopping", detail="the crawl process is stopping")
             return
@@ -123,22 +138,55 @@ class CrawlHost:
         if source is None:
             self.emit(key, "ended", code=UNKNOWN_SOURCE, run_id=None, problem=f"unknown source {key!r}")
             return
-        if key in self.active:
+        if key in self.active or key in self.starting:
             self.emit(key, "skipped", why="running", detail="a crawl of it is running in this process")
             return
         lock = SourceLock(self.locks, key)
         if not lock.acquire():
             self.emit(key, "skipped", why="locked", detail=str(lock.path))
             return
-        db = open_archive(self.db_path)
+        self.starting.add(key)
+        _reactor().callLater(0, self._start_when_free, key, source, lock)
+
+    def _start_when_free(self, key: str, source: Source, lock: SourceLock) -> None:
+        """Ask the archive writer whether a crawl of ``key`` runs elsewhere on this host (crawl_runs), off
+        the reactor thread, then start it."""
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(self._start(key, source, lock))
+
+    async def _start(self, key: str, source: Source, lock: SourceLock) -> None:
         try:
-            busy = running_here(db, key)
-        finally:
-            db.close()
+            busy = await self.writer.run(running_here, key)
+        except Exception as exc:  # the archive cannot be read: this crawl fails, the others go on
+            self.starting.discard(key)
+            lock.release()
+            problem = f"{type(exc).__name__}: {one_line(str(exc))}"
+            self.emit(key, "ended", code=FAILED_TO_RUN, run_id=None, problem=problem)
+            self._stop_reactor_if_done()
+            return
+        self.starting.discard(key)
+        if self.stopping or self.draining:  # stopped while we asked
+            lock.release()
+            self.emit(key, "skipped", why="stopping", detail="the crawl process is stopping")
+            self._stop_reactor_if_done()
+            return
         if busy:
             lock.release()
             self.emit(key, "skipped", why="running", detail="crawl_runs")
             return
+        try:
+            self._launch(key, source, lock)
+        except Exception as exc:  # the crawler could not be made: this crawl fails, the others go on
+            self.active.pop(key, None)
+            lock.release()
+            problem = f"{type(exc).__name__}: {one_line(str(exc))}"
+            log.error("%s: the crawl failed to start: %s", key, problem)
+            self.emit(key, "ended", code=FAILED_TO_RUN, run_id=None, problem=problem)
+
+    def _launch(self, key: str, source: Source, lock: SourceLock) -> None:
+        from scrapy import signals
+
         crawler = self.runner.create_crawler("news")
         failures = collect_failures(
             crawler, on_failure=lambda input, reason: _print_failure(key, input, reason)
@@ -155,6 +203,10 @@ class CrawlHost:
         done = self.runner.crawl(crawler, source=source)
         done.addBoth(self._ended, key)
 
+    def _stop_reactor_if_done(self) -> None:
+        if (self.draining or self.stopping) and not self.active and not self.starting:
+            self._stop_reactor()
+
     def _ended(self, result: Any, key: str) -> None:
         from twisted.python.failure import Failure
 
@@ -164,7 +216,8 @@ class CrawlHost:
             error = f"{type(result.value).__name__}: {(str(result.value).splitlines() or [''])[0]}"
             log.error("%s: the crawl failed: %s", key, error)
         try:
-            close_unfinished_runs(self.db_path, [crawl.crawler], "stopped by the scheduler")
+            for run_id in unfinished_runs([crawl.crawler]):  # in order after its other run writes
+                self.writer.submit(_close_stopped_run, run_id).add_done_callback(_log_failure)
             summary = summarize(crawl.crawler, crawl.failures)
             code, problem = outcome_code(summary, error)
             self.emit(
@@ -178,8 +231,7 @@ class CrawlHost:
             )
         finally:
             crawl.lock.release()
-            if (self.draining or self.stopping) and not self.active:
-                self._stop_reactor()
+            self._stop_reactor_if_done()
 
     @staticmethod
     def _stop_crawler(crawler: Any) -> None:
@@ -191,8 +243,7 @@ class CrawlHost:
     def drain(self) -> None:
         """No new crawls; exit once the running ones have ended (``--once`` is done)."""
         self.draining = True
-        if not self.active:
-            self._stop_reactor()
+        self._stop_reactor_if_done()
 
     def stop(self, why: str = "") -> None:
         """Stop every crawl gracefully, then the reactor."""
@@ -202,7 +253,7 @@ class CrawlHost:
         if why:
             log.warning("stopping the crawls: %s", why)
         if not self.active:
-            self._stop_reactor()
+            self._stop_reactor_if_done()  # a crawl still asking the writer stops itself, then the reactor
             return
         self.runner.stop()  # each engine closes its spider with reason 'shutdown'; _ended stops the reactor
         _reactor().callLater(GRACEFUL_LIMIT, self.stop_now)  # a crawl that does not stop: at once
@@ -218,8 +269,10 @@ class CrawlHost:
 
         left = list(self.active.values())
         self.active.clear()
+        for run_id in unfinished_runs([c.crawler for c in left]):
+            self.writer.submit(_close_stopped_run, run_id).add_done_callback(_log_failure)
         with contextlib.suppress(Exception):
-            close_unfinished_runs(self.db_path, [c.crawler for c in left], "stopped by the scheduler")
+            close_shared_archive_writers()  # every run write queued so far is done
         for crawl in left:
             summary = summarize(crawl.crawler, crawl.failures)
             self.emit(crawl.key, "ended", code=DONE, run_id=summary.run_id, problem=None, line=None)
@@ -252,6 +305,44 @@ class CrawlHost:
         reactor.callFromThread(self.stop, "the scheduler closed its pipe")
 
 
+def repair_warc_files(db: Any, settings: Any) -> None:
+    """WARC files left open by a crawl that died: checked once here, when the crawl process starts, instead
+    of at every crawl's start (crawler/warc_middleware.py; files in use by a running crawl are skipped)."""
+    from pipelines.warc.records import default_warc_dir
+    from pipelines.warc.repair import repair_unclosed_files
+
+    if not settings.getbool("ARCHIVE_WARC_ENABLED", True):
+        return
+    folder = Path(settings.get("ARCHIVE_WARC_DIR") or default_warc_dir(str(settings.get("ARCHIVE_DB"))))
+    for check in repair_unclosed_files(db, folder):
+        if check.cut:
+            log.warning("%s: cut %d bytes of a half-written record off its end", check.file, check.cut)
+        if check.problem:
+            log.error("%s: %s", check.file, check.problem)
+
+
+def cluster_left_over(db: Any) -> None:
+    """Articles an earlier run stored but did not cluster (killed before its batch was flushed): clustered
+    once here, when the crawl process starts, instead of at every crawl's start (crawler/item_pipelines/
+    store.py), where the articles of the crawls in flight were clustered too, by each crawl that began."""
+    from pipelines.dedup.clusters import ensure_clusters
+    from pipelines.dedup.near import tune_for_clustering
+
+    tune_for_clustering(db)
+    if clustered := ensure_clusters(db):
+        log.info("%s articles left unclustered by an earlier run clustered", clustered)
+
+
+def _close_stopped_run(db: Any, run_id: int) -> None:
+    """A run left open when its crawl ended (stopped while starting, or a forced stop): interrupted."""
+    finish_run(db, run_id, status="interrupted", finish_reason="stopped by the scheduler")
+
+
+def _log_failure(done: Future[Any]) -> None:
+    if (exc := done.exception()) is not None:
+        log.error("could not record a crawl run's end: %s", exc)
+
+
 def _reactor() -> Any:
     """The installed Twisted reactor (imported late: it must be installed first, by install_reactor)."""
     from twisted.internet import reactor
@@ -270,6 +361,20 @@ def _summary_line(summary: RunSummary) -> str:
         f"{summary.source}: {summary.line(unit='article pages')}, {extra} known pages not fetched "
         f"({summary.finish_reason}, run {summary.run_id})"
     )
+
+
+@contextlib.contextmanager
+def _shaping_lock(db_path: str) -> Iterator[None]:
+    """Held while this process first opens the archive (which brings its schema up to date): SQLite runs
+    each CREATE/DROP of the shaping in a transaction of its own, so two crawl processes shaping at once
+    could both drop a view and both create it ("view ... already exists")."""
+    import fcntl
+
+    directory = lock_dir(db_path)
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".shaping", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # closing the file releases it
+        yield
 
 
 def die_with_parent(host: CrawlHost) -> None:
@@ -330,6 +435,10 @@ def main(argv: list[str] | None = None) -> int:
     values.update(settings_dict(tuple(args.overrides)))  # -s NAME=VALUE wins, as on the command line
     values["ARCHIVE_EXTRACT_SHARED"] = True  # what this process is for
     values["ARCHIVE_MANY_CRAWLS"] = True
+    # A crawler's connection pool closes after every crawl here: without racing its timeout in a busy reactor.
+    values["DOWNLOAD_HANDLERS"] = {
+        scheme: "crawler.download_handlers.HTTP11Handler" for scheme in ("http", "https")
+    }
     settings = project_settings(**values)
     configure_logging(settings)
     install_log_filters(settings)
@@ -338,7 +447,11 @@ def main(argv: list[str] | None = None) -> int:
 
     reactor = _reactor()
 
-    host = CrawlHost(settings, sources, out)
+    one_batch_at_a_time()  # every crawl's writer threads, in turn (crawler/writer_thread.py)
+    with _shaping_lock(args.db_path):  # made by the first crawl process alone (see _shaping_lock)
+        host = CrawlHost(settings, sources, out)
+        host.writer.call(repair_warc_files, settings)
+        host.writer.call(cluster_left_over)
     # As CrawlerProcess does: the caching DNS resolver, and the reactor's thread pool size.
     resolver_class = load_object(settings["TWISTED_DNS_RESOLVER"])
     build_from_crawler(resolver_class, host.runner, reactor=reactor).install_on_reactor()  # type: ignore[call-overload]
@@ -365,5 +478,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+PROFILE_ENV = "NEWSARCHIVE_CRAWL_HOST_PROFILE"  # a path: the reactor thread's cProfile goes to PATH.<pid>
+
+
+def profiled_main() -> int:
+    """``main``, under cProfile when PROFILE_ENV names a file (bench/README_schedule_scale.md)."""
+    target = os.environ.get(PROFILE_ENV)
+    if not target:
+        return main()
+    import cProfile
+
+    profile = cProfile.Profile()
+    try:
+        return profile.runcall(main)
+    finally:
+        profile.dump_stats(f"{target}.{os.getpid()}")
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(profiled_main())

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Coroutine
+from concurrent.futures import Future
 from typing import Any
 
+import sqlite_utils
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -12,13 +16,16 @@ from scrapy.exceptions import NotConfigured
 from crawler.console import stderr_console
 from crawler.signals import document_failed
 from crawler.support import archive_db_path
+from crawler.writer_thread import ArchiveWriter, shared_archive_writer
 from pipelines.archive.runs import finish_run, save_error, start_run
 from pipelines.archive.schema import open_archive
-from pipelines.archive.store import save_source
+from pipelines.archive.store import now_iso, save_source
 from pipelines.sources import Source
 
 # Scrapy close reasons that mean the run was stopped before it was done.
 INTERRUPTED_REASONS = {"shutdown", "cancelled"}
+
+logger = logging.getLogger(__name__)
 
 
 def run_counts(stats: dict[str, Any]) -> dict[str, Any]:
@@ -48,12 +55,21 @@ def run_counts(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 class RunRecorder:
-    """Opens a ``crawl_runs`` row when a spider opens, records each failure, and closes it with the counts."""
+    """Opens a ``crawl_runs`` row when a spider opens, records each failure, and closes it with the counts.
+
+    With ARCHIVE_MANY_CRAWLS (the long-lived crawl process, crawler/crawl_host.py) those writes go through
+    the process's one shared archive writer (crawler/writer_thread.py ``shared_archive_writer``): the
+    reactor, which runs every crawl of the process, never waits for SQLite's write lock, and the process
+    makes one connection for them, not one per crawl. The row is the same: it is opened before the crawl
+    fetches anything (spider_opened waits for it, without blocking the reactor), with the time the crawl
+    began; errors are written in order after it; it is closed before the crawl is reported ended.
+    """
 
     def __init__(self, crawler: Crawler, db_path: str) -> None:
         self.crawler = crawler
         self.db_path = db_path
         self.run_id: int | None = None
+        self.shared: ArchiveWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunRecorder:
@@ -63,40 +79,73 @@ class RunRecorder:
         crawler.signals.connect(ext.document_failed, signal=document_failed)
         return ext
 
-    def spider_opened(self, spider: Any) -> None:
-        self.db = open_archive(self.db_path)
+    def spider_opened(self, spider: Any) -> Coroutine[Any, Any, None] | None:
         source = getattr(spider, "source", None)
-        if isinstance(source, Source):
-            save_source(self.db, source)
-        self.run_id = start_run(
-            self.db,
-            kind=getattr(spider, "run_kind", "crawl"),
-            spider=spider.name,
-            source=getattr(spider, "source_key", None),
-            args=getattr(spider, "run_args", {}),
-        )
+        run = {
+            "kind": getattr(spider, "run_kind", "crawl"),
+            "spider": spider.name,
+            "source": getattr(spider, "source_key", None),
+            "args": getattr(spider, "run_args", {}),
+            "started": now_iso(),
+        }
+        saved = source if isinstance(source, Source) else None
+        if self.crawler.settings.getbool("ARCHIVE_MANY_CRAWLS"):
+            self.shared = shared_archive_writer(self.db_path)
+            return self._open_shared(self.shared, saved, run)  # Scrapy awaits it
+        self.db = open_archive(self.db_path)
+        self._started(_open_run(self.db, saved, run))
+        return None
+
+    async def _open_shared(self, writer: ArchiveWriter, source: Source | None, run: dict[str, Any]) -> None:
+        self._started(await writer.run(_open_run, source, run))
+
+    def _started(self, run_id: int) -> None:
+        self.run_id = run_id
         assert self.crawler.stats is not None
-        self.crawler.stats.set_value("archive/run_id", self.run_id)
+        self.crawler.stats.set_value("archive/run_id", run_id)
 
     def document_failed(self, input: str, reason: str, stage: str, counted: bool) -> None:
-        if self.run_id is not None:
-            save_error(self.db, self.run_id, input, reason, stage if counted else f"{stage} (dropped)")
-
-    def spider_closed(self, spider: Any, reason: str) -> None:
         if self.run_id is None:
             return
+        stage = stage if counted else f"{stage} (dropped)"
+        if self.shared is None:
+            save_error(self.db, self.run_id, input, reason, stage)
+            return
+        self.shared.submit(save_error, self.run_id, input, reason, stage).add_done_callback(_log_failure)
+
+    def spider_closed(self, spider: Any, reason: str) -> Coroutine[Any, Any, None] | None:
+        if self.run_id is None:
+            return None
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         status = "interrupted" if reason in INTERRUPTED_REASONS else "finished"
-        finish_run(
-            self.db,
-            self.run_id,
-            status=status,
-            finish_reason=reason,
-            stats={k: v for k, v in stats.items() if isinstance(v, int | float | str)},
+        counts = {
+            "status": status,
+            "finish_reason": reason,
+            "stats": {k: v for k, v in stats.items() if isinstance(v, int | float | str)},
+            "finished": now_iso(),
             **run_counts(stats),
-        )
+        }
+        if self.shared is not None:
+            return self.shared.run(_finish_run, self.run_id, counts)  # Scrapy awaits it
+        finish_run(self.db, self.run_id, **counts)
         self.db.close()
+        return None
+
+
+def _open_run(db: sqlite_utils.Database, source: Source | None, run: dict[str, Any]) -> int:
+    if source is not None:
+        save_source(db, source)
+    return start_run(db, **run)
+
+
+def _finish_run(db: sqlite_utils.Database, run_id: int, counts: dict[str, Any]) -> None:
+    finish_run(db, run_id, **counts)
+
+
+def _log_failure(done: Future[Any]) -> None:
+    if (exc := done.exception()) is not None:
+        logger.error("could not record a crawl error: %s", exc)
 
 
 class ProgressBar:

@@ -76,11 +76,21 @@ class KnownArticlesMiddleware:
         self.writer = WriterThread("skipped-writer")
         self.writer_db = self.writer.call(open_archive, self.db_path)
 
-    def spider_closed(self) -> None:
+    def spider_closed(self) -> Any:
+        if self.writer is not None and self.crawler.settings.getbool("ARCHIVE_MANY_CRAWLS"):
+            # The other crawls of the process go on while this one's last writes wait for their turn.
+            return asyncio.ensure_future(self._close_async(self.writer))
         if self.writer is not None:
             self.writer.call(self.writer_db.close)  # after every write submitted before it
             self.writer.close()
             self.writer = None
+        self.db.close()
+        return None
+
+    async def _close_async(self, writer: WriterThread) -> None:
+        self.writer = None
+        await writer.run(self.writer_db.close)  # after every write submitted before it
+        writer.close()  # its queue is empty: returns at once
         self.db.close()
 
     def _write(self, fn: Any, *args: Any) -> None:

@@ -159,17 +159,23 @@ def run_spiders(
     return [summarize(crawler, f) for crawler, f in zip(crawlers, failures, strict=True)]
 
 
+def unfinished_runs(crawlers: list[Crawler]) -> list[int]:
+    """The crawl_runs rows these crawlers opened and did not close (no finish reason in their stats)."""
+    unfinished = []
+    for crawler in crawlers:
+        stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+        if stats.get("archive/run_id") is not None and not stats.get("finish_reason"):
+            unfinished.append(int(stats["archive/run_id"]))
+    return unfinished
+
+
 def close_unfinished_runs(
     db_path: str, crawlers: list[Crawler], reason: str = "stopped while starting"
 ) -> list[int]:
     """A signal that lands while a crawl is still starting ends it before Scrapy closes the spider (and a
     forced stop ends it before its spider is closed), so its crawl_runs row would say 'running' forever:
     record it as interrupted. Returns the runs so recorded."""
-    unfinished = []
-    for crawler in crawlers:
-        stats = crawler.stats.get_stats() if crawler.stats is not None else {}
-        if stats.get("archive/run_id") is not None and not stats.get("finish_reason"):
-            unfinished.append(int(stats["archive/run_id"]))
+    unfinished = unfinished_runs(crawlers)
     if not unfinished:
         return []
     db = open_archive(db_path)

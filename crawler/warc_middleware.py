@@ -60,7 +60,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 
 from crawler.support import response_headers
-from crawler.writer_thread import WriterThread
+from crawler.writer_thread import WriterThread, sql_turn
 from pipelines.archive.lookup import Original, revisit_original
 from pipelines.archive.schema import open_archive
 from pipelines.archive.store import save_captures, warc_file_closed, warc_file_opened
@@ -146,7 +146,9 @@ class WarcCaptureMiddleware:
     # -- lifecycle ---------------------------------------------------------------------------------------
 
     def spider_opened(self, spider: Any) -> None:
-        self.thread = WriterThread("warc-writer", on_batch=self._commit_rows)
+        # Its jobs write and compress records and its batches end with an fsync: only the captures rows
+        # wait for a turn among the crawl process's writer threads (crawler/writer_thread.py).
+        self.thread = WriterThread("warc-writer", on_batch=self._commit_rows, takes_turns=False)
         self.source_key: str | None = getattr(spider, "source_key", None)
         for check in self.thread.call(self._open):
             if check.cut:
@@ -175,6 +177,10 @@ class WarcCaptureMiddleware:
     def _open(self) -> list[TailCheck]:
         # On the writer thread: a SQLite connection may only be used by the thread that made it.
         self.db = open_archive(self.db_path)
+        if self.crawler.settings.getbool("ARCHIVE_MANY_CRAWLS"):
+            # The long-lived crawl process repairs them once, when it starts (crawler/crawl_host.py): here,
+            # the files of every crawl in flight were checked again at each crawl's start (~0.1 s each).
+            return []
         return repair_unclosed_files(self.db, self.folder)
 
     def spider_closed(self) -> Deferred[None] | None:
@@ -208,7 +214,9 @@ class WarcCaptureMiddleware:
         try:
             assert self.writer is not None
             self.writer.sync()
-            for row, capture_id in zip(rows, save_captures(self.db, [r.values for r in rows]), strict=True):
+            with sql_turn():
+                ids = save_captures(self.db, [r.values for r in rows])
+            for row, capture_id in zip(rows, ids, strict=True):
                 row.id = capture_id
         except BaseException as exc:  # nothing of the batch is committed: no response may say otherwise
             for row in rows:

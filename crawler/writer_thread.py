@@ -14,9 +14,13 @@ a result before it is durable, and a busy crawl pays one fsync/commit per batch 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
+import functools
 import queue
+import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -25,10 +29,21 @@ _Job = tuple[Callable[..., Any], tuple[Any, ...], "Future[Any]"]
 
 
 class WriterThread:
-    def __init__(self, name: str, on_batch: Callable[[], None] | None = None, max_batch: int = 64) -> None:
+    def __init__(
+        self,
+        name: str,
+        on_batch: Callable[[], None] | None = None,
+        max_batch: int = 64,
+        *,
+        takes_turns: bool = True,
+    ) -> None:
         self.on_batch = on_batch
+        # False: its batches run whenever they come (``one_batch_at_a_time``); its SQLite writes take a
+        # turn themselves (``sql_turn``). For a thread whose jobs are mostly file work (WARC records).
+        self.takes_turns = takes_turns
         self.max_batch = max_batch  # bounds how long the first job of a batch waits for its fsync
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._blocking: set[Future[Any]] = set()  # jobs a caller waits for (call): no turn taken
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -38,8 +53,17 @@ class WriterThread:
         return future
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn`` on the thread and wait for it (set-up and shutdown, off the hot path)."""
-        return self.submit(fn, *args).result()
+        """Run ``fn`` on the thread and wait for it (set-up and shutdown, off the hot path).
+
+        The caller (often the reactor) is blocked meanwhile, so a batch of only such jobs does not wait
+        for its turn (``one_batch_at_a_time``): a write in it waits for SQLite's lock as it would anyway."""
+        future: Future[T] = Future()
+        self._blocking.add(future)
+        self._queue.put((fn, args, future))
+        try:
+            return future.result()
+        finally:
+            self._blocking.discard(future)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn`` on the thread; the reactor (asyncio) loop keeps going meanwhile."""
@@ -70,6 +94,23 @@ class WriterThread:
                 return
 
     def _run_batch(self, batch: list[_Job]) -> None:
+        blocking = [job[2] in self._blocking for job in batch]
+        turn = None if all(blocking) or not self.takes_turns else _TURNS
+        if turn is not None:
+            turn.acquire(first=any(blocking))  # a caller is blocked on it: next in line
+        try:
+            done, failed = self._run_jobs(batch)
+        finally:
+            if turn is not None:
+                turn.release()
+        if failed is not None:  # not durable: no job of the batch may report success
+            for future, _ in done:
+                future.set_exception(failed)
+            return
+        for future, result in done:
+            future.set_result(result)
+
+    def _run_jobs(self, batch: list[_Job]) -> tuple[list[tuple[Future[Any], Any]], BaseException | None]:
         done: list[tuple[Future[Any], Any]] = []
         for fn, args, future in batch:
             if not future.set_running_or_notify_cancel():
@@ -81,9 +122,136 @@ class WriterThread:
         try:
             if self.on_batch is not None:
                 self.on_batch()
-        except BaseException as exc:  # not durable: no job of the batch may report success
-            for future, _ in done:
-                future.set_exception(exc)
-            return
-        for future, result in done:
-            future.set_result(result)
+        except BaseException as exc:
+            return done, exc
+        return done, None
+
+
+class Turns:
+    """A lock handed over in the order it was asked for (threading.Lock is not fair: a writer thread with
+    a long queue could take it again and again while another waits)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._waiting: collections.deque[threading.Lock] = collections.deque()
+        self._held = False
+
+    def acquire(self, first: bool = False) -> None:
+        """Wait for the turn: after those already waiting, or before them (``first``)."""
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return
+            handed = threading.Lock()
+            handed.acquire()
+            if first:
+                self._waiting.appendleft(handed)
+            else:
+                self._waiting.append(handed)
+        handed.acquire()  # released by the holder's release(): the lock is ours
+
+    def release(self) -> None:
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._held = False
+
+
+_TURNS: Turns | None = None
+
+
+@contextlib.contextmanager
+def sql_turn() -> Iterator[None]:
+    """A turn for a SQLite write made by a thread that does not take turns for its batches (``takes_turns``
+    False); nothing when the process does not take turns."""
+    turn = _TURNS
+    if turn is None:
+        yield
+        return
+    turn.acquire()
+    try:
+        yield
+    finally:
+        turn.release()
+
+
+def one_batch_at_a_time() -> None:
+    """From now on the writer threads of this process run their batches one at a time, in turn.
+
+    For the long-lived crawl process (crawler/crawl_host.py): its many crawls each have writer threads
+    with connections of their own (store, WARC, skipped pages) and SQLite lets one write at a time. Left
+    to SQLite's busy handler, 30-100 threads poll for the write lock with growing sleeps: the lock sits
+    idle between polls, and an unlucky thread waits past the 30 s busy timeout ("database is locked", the
+    article lost for that run). Taking turns here, each batch runs when the lock is free (no transaction is
+    held open between batches: each job commits its own). Cost: their non-SQL work (WARC compression and
+    fsync) is serialised too."""
+    global _TURNS
+    if _TURNS is None:
+        _TURNS = Turns()
+
+
+# Attempts at a job of the shared archive writer that meets "database is locked": each attempt has already
+# waited SQLite's busy timeout (30 s) for the write lock, which another crawl process's long transaction
+# can hold that long; a run row is worth waiting for rather than losing the crawl.
+LOCKED_ATTEMPTS = 3
+
+
+class ArchiveWriter:
+    """One writer thread with one archive connection, shared by every crawl of a process
+    (``shared_archive_writer``): the long-lived crawl process's ``crawl_runs`` and ``crawl_errors`` writes
+    and its "is a crawl of it running?" reads, off the reactor thread, one at a time, in order."""
+
+    def __init__(self, db_path: str) -> None:
+        from pipelines.archive.schema import open_archive
+
+        self.db_path = db_path
+        self.thread = WriterThread("archive-writer")
+        self.db = self.thread.call(open_archive, db_path)
+
+    def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+        """Run ``fn(db, *args, **kwargs)`` on the thread (tried again while the database is locked)."""
+        return self.thread.submit(_retry_locked, functools.partial(fn, self.db, *args, **kwargs))
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return self.submit(fn, *args, **kwargs).result()
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.wrap_future(self.submit(fn, *args, **kwargs))
+
+    def close(self) -> None:
+        """Finish every job submitted so far, close the connection, stop the thread."""
+        self.thread.submit(self.db.close)
+        self.thread.close()
+
+
+def _retry_locked(job: Callable[[], T]) -> T:
+    for attempt in range(1, LOCKED_ATTEMPTS + 1):
+        try:
+            return job()
+        except sqlite3.OperationalError as exc:  # `with db.conn` rolled the transaction back
+            if "locked" not in str(exc) or attempt == LOCKED_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+_SHARED: dict[str, ArchiveWriter] = {}
+_SHARED_GUARD = threading.Lock()
+
+
+def shared_archive_writer(db_path: str) -> ArchiveWriter:
+    """This process's ArchiveWriter of ``db_path`` (made at the first call)."""
+    with _SHARED_GUARD:
+        writer = _SHARED.get(db_path)
+        if writer is None:
+            writer = _SHARED[db_path] = ArchiveWriter(db_path)
+        return writer
+
+
+def close_shared_archive_writers() -> None:
+    """Finish their queued writes and close them (the crawl process, before it exits)."""
+    with _SHARED_GUARD:
+        writers = list(_SHARED.values())
+        _SHARED.clear()
+    for writer in writers:
+        writer.close()

@@ -8,11 +8,17 @@ labels and links as Datasette's column facet (the results say type ``column``). 
 Datasette's per-column queries: each reads its own ``(column, published)`` index already in order, which is
 cheaper than any single pass over the table.
 
-A search for a frequent word is written ``+id in (select rowid from articles_bigrams ...)``
-(publish/search.py): read the whole table rather than look each match up. Its facets then read an index
-holding every column they and the page's filters need, ``articles(source, region, section, language,
-published)``, named with
-``indexed by``: a narrow index, read in the order of the facet columns, so no sort is needed to group.
+Facets of a search are counted over its matches: each match looked up by ``search_rowid`` (the full-text
+index's row id, publish/search.py) in a narrow index that starts with it and holds every column the facets
+and the page's filters need, named with ``indexed by`` (the rows are wide: the text is inline). That costs
+a few microseconds per match (a look-up, and the sort that groups): 0.25 s for the 83,000 matches of 青岛
+in 250,000 articles at load 6, about a second for a word in a third of a million articles. So a search with
+more than ``FACET_ROWS`` rows has its facets counted over its ``FACET_ROWS`` most recently archived rows
+(the highest search_rowid), and says so (``sample`` in each facet's results, shown above the facets). Those
+counts are exact for that part of the matches (the same as Datasette's column facets of the page with
+``search_rowid__gte=`` the cut), and selecting a value filters all the matches, so its page counts them
+all. A demanding reader gets a page in time, with facets that say what they counted, rather than facets
+that time out (Datasette's facet_time_limit_ms) or a page that takes a second.
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
-from publish.search import search_config
+from publish.search import search_config, search_only_subquery
 
 FACET_TYPE = "columns"
+# The most rows of a search whose facets are counted (the most recently archived ones); see the docstring.
+FACET_ROWS = 20_000
 
 
 # A single pass groups by every facet column at once; facet columns have few values, so the combinations are
@@ -77,10 +85,11 @@ async def is_rowid(db: Any, table: str, column: str) -> bool:
 
 
 async def covering_index(
-    db: Any, table: str, needed: set[str], grouped: list[str]
+    db: Any, table: str, needed: set[str], grouped: list[str], *, leading: str | None = None
 ) -> tuple[str, list[str]] | None:
     """An index of ``table`` holding every column of ``needed`` (the rowid is in every index), with its
-    columns: preferably one starting with the ``grouped`` columns (in any order), else the narrowest."""
+    columns: preferably one starting with ``leading`` (the column its rows are looked up by), else one
+    starting with the ``grouped`` columns (in any order), else the narrowest."""
     info = await db.execute(
         "select l.name as index_name, i.name as column from pragma_index_list(:table) l "
         "join pragma_index_info(l.name) i where l.partial = 0 order by l.name, i.seqno",
@@ -93,10 +102,10 @@ async def covering_index(
     for name, indexed in indexes.items():
         if needed <= set(indexed):
             starts_grouped = set(indexed[: len(grouped)]) == set(grouped)
-            candidates.append((not starts_grouped, len(indexed), name, indexed))
+            candidates.append((indexed[0] != leading, not starts_grouped, len(indexed), name, indexed))
     if not candidates:
         return None
-    _, _, name, indexed = min(candidates)
+    *_, name, indexed = min(candidates)
     return name, indexed
 
 
@@ -119,7 +128,9 @@ class ArchiveColumnFacet(ColumnFacet):
                 columns.append(column)
                 sources[column] = source_and_config["source"]
         facet_size = self.get_facet_size()
+        page_from_sql = from_sql
         from_sql, order = await self._hinted(from_sql, columns)
+        from_sql, sample = await self._bounded(from_sql, page_from_sql)
         sql = combinations_sql(order, from_sql)
         time_limit = self.ds.setting("facet_time_limit_ms") * len(columns)
         try:
@@ -137,6 +148,9 @@ class ArchiveColumnFacet(ColumnFacet):
             await self._facet_info(column, sources[column], per_column[column], facet_size)
             for column in columns
         ]
+        if sample is not None:
+            for info in results:
+                info["sample"] = sample
         return results, []
 
     async def _per_column(self) -> tuple[list[dict[str, Any]], list[str]]:
@@ -156,26 +170,68 @@ class ArchiveColumnFacet(ColumnFacet):
             return None
         return f"from {escape_sqlite(self.table)} {self.sql[len(prefix) :]}"
 
-    async def _hinted(self, from_sql: str, columns: list[str]) -> tuple[str, list[str]]:
-        """For a search written to scan rather than look its matches up (``+id in (...)``, see
-        publish/search.py), read a narrow index holding every column needed instead of the table: the
-        ``from`` clause naming it, and the facet columns in its order (so it is read already grouped)."""
+    def _search_clause(self) -> tuple[str, str] | None:
+        """For a search page: the start of its search clause (``search_rowid in (select rowid from FTS where
+        ``, publish/search.py) and the full-text table."""
         config = search_config(self.metadata or {})
-        key = config["fts_pk"] if config else "rowid"
-        if f"+{escape_sqlite(key)} in (select rowid from " not in self.sql:
+        if config is None:
+            return None
+        fts = escape_sqlite(config["fts_table"])
+        start = f"{escape_sqlite(config['fts_pk'])} in (select rowid from {fts} where "
+        return (start, fts) if start in self.sql else None
+
+    async def _hinted(self, from_sql: str, columns: list[str]) -> tuple[str, list[str]]:
+        """For a search, count the matches by looking each up (``search_rowid in (...)``, not the page's
+        ``+search_rowid``, which scans) in a narrow index holding every column needed, starting with
+        search_rowid (see the module docstring): the ``from`` clause naming it, and the facet columns."""
+        clause = self._search_clause()
+        if clause is None:
             return from_sql, columns
+        start, _ = clause
+        from_sql = from_sql.replace(f"+{start}", start)
+        config = search_config(self.metadata or {})
+        assert config is not None
+        key = config["fts_pk"]
         db = self.ds.get_database(self.database)
         table_columns = await db.table_columns(self.table)
         needed = set(columns) | {column for column, _ in self._filter_columns(table_columns)}
         if not await is_rowid(db, self.table, key):
             needed.add(key)
-        found = await covering_index(db, self.table, needed, columns)
+        found = await covering_index(db, self.table, needed, columns, leading=key)
         if found is None:
             return from_sql, columns
         name, indexed = found
         table = escape_sqlite(self.table)
         hinted = f"from {table} indexed by {escape_sqlite(name)} {from_sql[len(f'from {table} ') :]}"
         return hinted, sorted(columns, key=indexed.index)
+
+    async def _bounded(self, from_sql: str, page_from_sql: str) -> tuple[str, dict[str, Any] | None]:
+        """A search with more than ``FACET_ROWS`` rows: its ``from`` clause restricted to the FACET_ROWS with
+        the highest search_rowid (each full-text subquery gets ``rowid >= cut``), and what was counted.
+        ``page_from_sql``: the page's own, to tell a search without other filters."""
+        clause = self._search_clause()
+        if clause is None or (self.row_count is not None and self.row_count <= FACET_ROWS):
+            return from_sql, None
+        _, fts = clause
+        config = search_config(self.metadata or {})
+        assert config is not None
+        key = escape_sqlite(config["fts_pk"])
+        only = search_only_subquery(f"select count(*) {page_from_sql}")
+        if only is not None:  # the matches alone: the full-text index gives the cut without any look-up
+            cut_sql = f"{only} order by rowid desc limit 1 offset {FACET_ROWS - 1}"
+        else:
+            cut_sql = f"select {key} {from_sql} order by {key} desc limit 1 offset {FACET_ROWS - 1}"
+        try:
+            found = (await self.ds.execute(self.database, cut_sql, self.params)).rows
+        except QueryInterrupted:
+            return from_sql, None
+        if not found or found[0][0] is None:
+            return from_sql, None  # no more than FACET_ROWS rows after all
+        cut = int(found[0][0])
+        bounded = from_sql.replace(
+            f"select rowid from {fts} where ", f"select rowid from {fts} where rowid >= {cut} and "
+        )
+        return bounded, {"rows": FACET_ROWS, "of": self.row_count, "search_rowid_from": cut}
 
     def _filter_columns(self, table_columns: list[str]) -> list[tuple[str, str]]:
         """Columns the page's filters use: its column arguments (``?region=``, ``?published__gte=``) and, for

@@ -8,6 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 RANKED_SEARCH = "search"
+# bm25 reads every match: a word in a third of a million articles would take about a second. A query with more
+# matches than this is ranked among its RANK_ROWS most recently archived matches (the highest row ids of the
+# index), as the description says; rarer words, and words together that match fewer, over the whole archive.
+RANK_ROWS = 20_000
 
 CANNED_QUERIES: dict[str, dict[str, Any]] = {
     RANKED_SEARCH: {
@@ -15,18 +19,25 @@ CANNED_QUERIES: dict[str, dict[str, Any]] = {
         "description": (
             "Type words in any language: Chinese words of any length (青岛, 崂山, 闫可凯), English words, "
             '"quoted phrases". Every word must match; results are ranked by relevance (bm25, title weighted '
-            "above text), with the matching passage highlighted."
+            "above text), with the matching passage highlighted. A search matching more than "
+            f"{RANK_ROWS:,} articles ranks the {RANK_ROWS:,} most recently archived of them: add a word to "
+            "narrow it, or use the articles page's search for every match, newest first."
         ),
         "hide_sql": True,
-        "sql": """select
+        "sql": f"""select
   articles.id,
   articles.title,
   articles.source,
   articles.published,
   search_snippet(articles.text, :q) as snippet
 from articles_bigrams
-join articles on articles.id = articles_bigrams.rowid
+join articles on articles.search_rowid = articles_bigrams.rowid
 where articles_bigrams match escape_fts(:q)
+  and articles_bigrams.rowid >= coalesce((
+    select rowid from articles_bigrams where articles_bigrams match escape_fts(:q)
+    order by rowid desc limit 1 offset {RANK_ROWS - 1}
+  ), 0)
+  and articles_bigrams.rowid not in (select search_rowid from articles_bigrams_pending)
 order by bm25(articles_bigrams, 5.0, 1.0)
 limit 50""",
     },
@@ -67,8 +78,9 @@ limit 100""",
   articles.source,
   articles.published
 from articles
-where articles.id in (
+where articles.search_rowid in (
   select rowid from articles_bigrams where articles_bigrams match escape_fts(:term)
+    and rowid not in (select search_rowid from articles_bigrams_pending)
 )
   and articles.published >= :since
   and articles.published < :until

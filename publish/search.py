@@ -1,14 +1,16 @@
 """Table search (``?_search=``, ``?_search_COLUMN=``, the search box) of the tables that tables.yml gives an
 ``archive_search`` (``fts_table``, ``fts_pk``), in place of Datasette's own ``fts_table`` search.
 
-Datasette writes a search as ``id in (select rowid from articles_bigrams where articles_bigrams match ...)``.
-SQLite assumes such a subquery returns about 25 rows, so it always looks each match up by id: for a word in a
-third of the archive, the page's newest 50 rows cost tens of thousands of row lookups and a sort of as many
-wide rows, and the count as many lookups again. The clause written here is the same set of rows; only when the
-search matches a large share of the table (``DENSE_SHARE``) is the key written ``+id``, which keeps SQLite
-from looking matches up one by one: the page then reads the sort order's index (``published_utc``) until it
-has its 50 rows, which at that density is a few hundred entries, and the count scans the smallest index once.
-Rare words keep the lookups, which are then the cheaper plan.
+Datasette would write a search as ``KEY in (select rowid from articles_bigrams where articles_bigrams match
+...)``, here KEY = ``search_rowid`` (the index's row ids, ``fts_pk`` in tables.yml). SQLite assumes such a
+subquery returns about 25 rows, so it always looks each match up: for a word in a third of the archive, the
+page's newest 50 rows cost tens of thousands of row lookups and a sort of as many wide rows. The clause
+written here is the same set of rows; only when the search matches a large share of the table
+(``DENSE_SHARE``) is the key written ``+search_rowid``, which keeps SQLite from looking matches up one by
+one: the page then reads the sort order's index (``published_utc``) until it has its 50 rows, which at that
+density is a few hundred entries. Rare words keep the lookups, which are then the cheaper plan. The count of a
+page whose only filter is a search is taken from the full-text index (``index_count_sql``); the facets of a
+search are publish/facets.py's.
 
 Everything else behaves as Datasette's search: ``?_searchmode=raw`` or ``searchmode: raw`` (FTS syntax) versus
 ``escape_fts`` (here ``pipelines.archive.search_text.match_query``), ``?_search_COLUMN=`` for one column of
@@ -18,13 +20,17 @@ the index, the search box (``supports_search``) and the description "search matc
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from datasette.database import QueryInterrupted
 from datasette.filters import FilterArguments
 from datasette.utils import escape_sqlite
 from datasette.utils.asgi import BadRequest
+
+from pipelines.archive.schema import SEARCH_PENDING
 
 # A search matching at least this share of the table's rows is answered by scanning an index in the page's
 # order (see the module docstring); rarer ones by looking their rows up.
@@ -81,14 +87,79 @@ async def search_filters(request: Any, database: str, table: str, datasette: Any
         or table_metadata.get("sort_desc")
     )
     ordered = not sort or sort in await db.primary_keys(table) or sort in await leading_columns(db, table)
+    pending = await pending_removals(db)
     for param, match_column, key, text in searches:
         match = f":{param}" if raw else f"escape_fts(:{param})"
         subquery = f"select rowid from {fts_table} where {match_column} match {match}"
+        if pending:
+            # Entries another writer left for removal (pipelines.archive.schema.SEARCH_PENDING) were indexed
+            # with a text the article no longer has: not matches, until the next opening removes them.
+            subquery += f" and rowid not in (select search_rowid from {escape_sqlite(SEARCH_PENDING.name)})"
         dense = ordered and await is_dense(db, table, subquery, {param: text})
         where_clauses.append(f"{'+' if dense else ''}{escape_sqlite(key)} in ({subquery})")
         params[param] = text
         extra_context["search"] = text
     return FilterArguments(where_clauses, params, described, extra_context)
+
+
+# Datasette counts a page's rows with ``select count(*) from TABLE where CLAUSES``. For a page whose only
+# clause is a search, that is one look-up per match (a third of the table for a frequent word), where the
+# full-text index alone counts its matches at a fraction of the cost: the same number, as long as every entry
+# of the index belongs to one article (search_rowid is unique; entries of deleted or changed articles wait in
+# SEARCH_PENDING). So that count is rewritten to count the index, and to count as before while entries are
+# pending (checked by the query itself, so it is exact whatever changed since the page was planned).
+_SEARCH_ONLY_COUNT = re.compile(
+    r"select count\(\*\) from (?P<table>\S+) where \+?(?P<key>\S+) in "
+    r"\((?P<subquery>select rowid from (?P<fts>\S+) where (?P<column>\S+) match "
+    r"(?P<match>escape_fts\(:\w+\)|:\w+))\) ?"
+)
+
+
+def search_only_subquery(count_sql: str) -> str | None:
+    """The full-text subquery of a count whose only filter is a search (``select rowid from FTS where ...
+    match ...``), else None."""
+    found = _SEARCH_ONLY_COUNT.fullmatch(count_sql)
+    return found["subquery"] if found else None
+
+
+def index_count_sql(sql: str, config_of: Callable[[str], dict[str, str] | None]) -> str | None:
+    """The count of a page whose only filter is a search as a count of the full-text index's matches, or None
+    for any other query. ``config_of``: a table's ``search_config``."""
+    found = _SEARCH_ONLY_COUNT.fullmatch(sql)
+    if found is None:
+        return None
+    config = config_of(found["table"].strip("[]"))
+    if config is None or found["key"] != escape_sqlite(config["fts_pk"]):
+        return None
+    if found["fts"] != escape_sqlite(config["fts_table"]):
+        return None
+    return (
+        f"select case when exists (select 1 from {escape_sqlite(SEARCH_PENDING.name)}) then ({sql.strip()}) "
+        f"else (select count(*) from {found['fts']} where {found['column']} match {found['match']}) end"
+    )
+
+
+def count_from_index(database: Any, datasette: Any) -> None:
+    """Have ``database`` (a Datasette Database) run ``index_count_sql``'s form of the counts it applies to."""
+    execute = database.execute
+
+    def config_of(table: str) -> dict[str, str] | None:
+        return search_config(datasette.table_metadata(database.name, table) or {})
+
+    async def counting_execute(sql: str, *args: Any, **kwargs: Any) -> Any:
+        return await execute(index_count_sql(sql, config_of) or sql, *args, **kwargs)
+
+    database.execute = counting_execute
+
+
+async def pending_removals(db: Any) -> bool:
+    """Whether the search index holds entries waiting for removal (an indexed read; false when the table is
+    not there, as in a database that is not an archive)."""
+    try:
+        rows = await db.execute(f"select 1 from {escape_sqlite(SEARCH_PENDING.name)} limit 1")
+    except sqlite3.Error:
+        return False
+    return bool(rows.rows)
 
 
 async def leading_columns(db: Any, table: str) -> set[str]:

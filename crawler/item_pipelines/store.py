@@ -20,6 +20,7 @@ from pipelines.archive.lookup import capture_with_digest
 from pipelines.archive.schema import open_archive
 from pipelines.archive.store import save_capture, set_capture_document
 from pipelines.dedup.clusters import CLUSTER_BATCH
+from pipelines.dedup.near import tune_for_clustering
 from pipelines.documents.raw import RawDocument
 from pipelines.documents.urls import add_alias_keys
 from pipelines.headers import header_value
@@ -67,7 +68,10 @@ class StorePipeline:
     async def _open_async(self, thread: WriterThread) -> None:
         self.db = await thread.run(open_archive, self.db_path)
         self.saver = ArticleSaver(self.db, batch=self.batch)
-        await thread.run(self.saver.open)
+        # Not saver.open: the crawl process clusters what earlier runs left unclustered once, when it starts
+        # (crawler/crawl_host.py); at each crawl's start it also clustered the articles of every crawl in
+        # flight (unclustered until their batch is flushed), after reading every article to find them.
+        await thread.run(tune_for_clustering, self.db)
 
     def close_spider(self) -> Awaitable[None] | None:
         """Finish the last batch and close. With ARCHIVE_MANY_CRAWLS, without blocking the reactor (an

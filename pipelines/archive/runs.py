@@ -52,7 +52,17 @@ def mark_dead_runs(db: sqlite_utils.Database) -> int:
     return len(dead)
 
 
-def start_run(db: sqlite_utils.Database, *, kind: str, spider: str, source: str | None, args: Any) -> int:
+def start_run(
+    db: sqlite_utils.Database,
+    *,
+    kind: str,
+    spider: str,
+    source: str | None,
+    args: Any,
+    started: str | None = None,
+) -> int:
+    """A new 'running' row; ``started`` is when the run began (default now: a caller that queues this write
+    behind others passes the moment it began, so the row does not say it started late)."""
     mark_dead_runs(db)
     with db.conn:
         return last_pk(
@@ -62,7 +72,7 @@ def start_run(db: sqlite_utils.Database, *, kind: str, spider: str, source: str 
                     "spider": spider,
                     "source": source,
                     "args": json.dumps(args, ensure_ascii=False, default=str),
-                    "started": now_iso(),
+                    "started": started or now_iso(),
                     "status": "running",
                     "pid": os.getpid(),
                     "host": socket.gethostname(),

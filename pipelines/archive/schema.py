@@ -184,6 +184,10 @@ ARTICLES = Table(
         "published_utc": str,  # the published moment in UTC ("…Z"; a period's start): sorts across offsets
         "published_text": str,  # the date as the page wrote it
         "extraction_flags": str,  # JSON list of what looks wrong (pipelines.extract.flags.FLAGS)
+        # The article's row id in the search index (articles_bigrams): 1, 2, 3... in the order articles
+        # were stored, allocated by pipelines.archive.store. Not the id: FTS5 stores each match's row id as
+        # a delta from the previous one, 1-2 bytes for dense ids against 5-6 for 52-bit hashes.
+        "search_rowid": int,
     },
     pk="id",
     not_null=frozenset({"text", "content_hash", "first_seen"}),
@@ -210,12 +214,16 @@ ARTICLES = Table(
         # Health looks at the last day and week of articles by first_seen: without this index it would read
         # every article (text included) each time.
         ("first_seen",),
-        # The four facet columns together: the facets of a search for a frequent word (publish/facets.py) read
-        # this narrow index, already grouped, instead of looking up each matching row (the text is inline).
+        # The four facet columns together: the facets of a filtered page (publish/facets.py) can read this
+        # narrow index, already grouped, instead of each matching row (the text is inline).
         ("source", "region", "section", "language", "published"),
+        # The same looked up by the search index's row id: the facets of a search (publish/facets.py).
+        ("search_rowid", "source", "region", "section", "language", "published"),
         # The health page counts each source's flagged articles from this index, not from the wide rows.
         ("source", "extraction_flags"),
     ),
+    # A search maps the index's row ids to articles through this (publish/search.py).
+    unique_indexes=(("search_rowid",),),
 )
 
 # Every key an article is known by: canonical URL, fetched URLs, redirects, local document paths and the
@@ -371,22 +379,101 @@ TABLES: tuple[Table, ...] = (
     MERGED_IDS,
 )
 
-# Stock FTS5 over text rewritten by search_text.index_text (CJK bigrams), rowid = articles.id. Not named
-# articles_fts: that is the name sqlite-utils gives an index of its own kind (the words as written, content
-# read from articles), and its search, enable-fts and rebuild-fts took this one for it and failed.
+# Stock FTS5 over text rewritten by search_text.index_text (CJK bigrams). Not named articles_fts: that is the
+# name sqlite-utils gives an index of its own kind (the words as written, content read from articles), and its
+# search, enable-fts and rebuild-fts took this one for it and failed.
+#
+# Contentless (content=''): FTS5 keeps no copy of the indexed text (the bigram form of every article: 6.6 KB
+# an article that nothing read, snippets are made from articles.text), only the index and each row's column
+# sizes (bm25 needs them). Its row ids are articles.search_rowid (dense, in the order articles were stored),
+# not the 52-bit ids. A contentless row can only be removed by FTS5's 'delete' command given the exact values
+# it was indexed with (SQLite 3.40 has no contentless_delete), so pipelines.archive.store writes the index
+# (index_article), and for any other writer the triggers below keep the title and text an entry was indexed
+# with until store.sync_search_index removes it (run by ensure_db_shape, i.e. at the next opening).
 FTS_TABLE = "articles_bigrams"
 OLD_FTS_TABLE = "articles_fts"  # its name in archives made before 2026-12, renamed when they are opened
 FTS_SQL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS [{FTS_TABLE}] USING fts5("
-    "title, text, tokenize = 'unicode61 remove_diacritics 2')"
+    "title, text, content='', tokenize = 'unicode61 remove_diacritics 2')"
 )
-# Plain SQL only (no custom functions), so a delete from a sqlite3 shell keeps the index consistent.
+# FTS5's table of each row's column sizes: its ids are exactly the row ids in the index.
+FTS_DOCSIZE = f"{FTS_TABLE}_docsize"
+# The ids of the articles matching an FTS5 query (``search_text.match_query``), in the order they were stored.
+SEARCH_IDS_SQL = (
+    f"select id from articles where search_rowid in "
+    f"(select rowid from [{FTS_TABLE}] where [{FTS_TABLE}] match ?) order by search_rowid"
+)
+
+# Index entries waiting to be removed: the title and text an entry was indexed with, kept by the triggers when
+# an article is deleted or its title, text or search_rowid changed by another writer than store.py (a sqlite3
+# shell). A search never shows such an article (matches are joined by search_rowid, and a deleted article has
+# no row); a count taken from the index alone (publish/search.py) is only used while this table is empty.
+SEARCH_PENDING = Table(
+    "articles_bigrams_pending",
+    {"search_rowid": int, "article_id": int, "title": str, "text": str},
+    pk="search_rowid",
+)
+# Plain SQL only (no custom functions), so a delete or update from a sqlite3 shell keeps the index exact. OR
+# IGNORE: the first values kept are the ones indexed (a second change before the sync was never indexed).
+_KEEP_INDEXED = (
+    f"INSERT OR IGNORE INTO [{SEARCH_PENDING.name}] (search_rowid, article_id, title, text) "
+    "VALUES (old.search_rowid, old.id, old.title, old.text)"
+)
 TRIGGERS = {
     f"{FTS_TABLE}_delete": (
-        f"CREATE TRIGGER IF NOT EXISTS [{FTS_TABLE}_delete] AFTER DELETE ON [articles] BEGIN "
-        f"DELETE FROM [{FTS_TABLE}] WHERE rowid = old.id; END"
+        f"CREATE TRIGGER IF NOT EXISTS [{FTS_TABLE}_delete] AFTER DELETE ON [articles] "
+        f"WHEN old.search_rowid IS NOT NULL BEGIN {_KEEP_INDEXED}; END"
+    ),
+    f"{FTS_TABLE}_update": (
+        f"CREATE TRIGGER IF NOT EXISTS [{FTS_TABLE}_update] AFTER UPDATE OF title, text, search_rowid "
+        "ON [articles] WHEN old.search_rowid IS NOT NULL AND (old.title IS NOT new.title "
+        f"OR old.text IS NOT new.text OR old.search_rowid IS NOT new.search_rowid) BEGIN {_KEEP_INDEXED}; END"
     ),
 }
+
+
+def _same_sql(stored: str | None, declared: str) -> bool:
+    # sqlite_master keeps a statement as written, less its IF NOT EXISTS.
+    return "".join((stored or "").split()) == "".join(declared.replace(" IF NOT EXISTS", "").split())
+
+
+def search_index_is_current(db: sqlite_utils.Database) -> bool:
+    """Whether the search index, its table of pending removals and its triggers are as declared."""
+    names = [FTS_TABLE, SEARCH_PENDING.name, *TRIGGERS]
+    marks = ", ".join("?" for _ in names)
+    stored = dict(
+        db.execute(f"select name, sql from sqlite_master where name in ({marks})", names).fetchall()
+    )
+    if not _same_sql(stored.get(FTS_TABLE), FTS_SQL) or SEARCH_PENDING.name not in stored:
+        return False
+    return all(_same_sql(stored.get(name), sql) for name, sql in TRIGGERS.items())
+
+
+def ensure_search_index(db: sqlite_utils.Database) -> None:
+    """Make the search index the declared one: created when missing; an index of the earlier layout (content
+    stored, row ids = articles.id) replaced, every article numbered and indexed again, in one transaction (a
+    killed upgrade leaves the archive as it was, and the next opening starts it again). Then the removals
+    other writers left pending are made (``store.sync_search_index``). Safe to re-run; only reads when the
+    index is up to date."""
+    # store writes articles and the index (one module writes each table); imported here: it imports this.
+    from pipelines.archive import store
+
+    if search_index_is_current(db) and not store.search_index_needs_sync(db):
+        return
+    with store.write_transaction(db):
+        # Checked again under the write lock: another process may have done it meanwhile.
+        if not search_index_is_current(db):
+            ensure_table(db, SEARCH_PENDING)
+            for name in TRIGGERS:
+                db.execute(f"DROP TRIGGER IF EXISTS [{name}]")
+            fts = db.execute("select sql from sqlite_master where name = ?", [FTS_TABLE]).fetchone()
+            if fts is None:
+                db.execute(FTS_SQL)
+            elif not _same_sql(fts[0], FTS_SQL):
+                store.rebuild_search_index(db)
+            for sql in TRIGGERS.values():
+                db.execute(sql)
+        store.sync_search_index(db)
 
 
 def rename_old_fts_table(db: sqlite_utils.Database) -> None:
@@ -488,12 +575,18 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         for table in TABLES:
             ensure_table(db, table)
         rename_old_fts_table(db)
-        db.execute(FTS_SQL)
-        for sql in TRIGGERS.values():
-            db.execute(sql)
+        # A view is recreated only when its definition changed: dropping and creating it anyway bumps the
+        # schema version, which made every other process's next opening shape the archive again (two crawl
+        # processes took turns forever, each shaping a write transaction).
+        existing = dict(db.execute("select name, sql from sqlite_master where type = 'view'").fetchall())
         for name, sql in VIEWS.items():
+            create = f"CREATE VIEW [{name}] AS {sql.strip()}"
+            if existing.get(name) == create:
+                continue
             db.execute(f"DROP VIEW IF EXISTS [{name}]")
-            db.execute(f"CREATE VIEW [{name}] AS {sql.strip()}")
+            db.execute(create)
+    # After the tables' transaction: the search index is shaped in its own (BEGIN IMMEDIATE) transaction.
+    ensure_search_index(db)
 
 
 # The archives this process has shaped, with SQLite's schema version after it: a long-lived process (the
@@ -517,6 +610,10 @@ def open_archive(path: str) -> sqlite_utils.Database:
             ensure_db_shape(db)
             if where is not None:
                 _SHAPED[where] = db.execute("PRAGMA schema_version").fetchone()[0]
+        else:
+            # Removals from the search index left by another writer (a sqlite3 shell's delete) change no
+            # schema: looked for at every opening (two indexed reads; a write only when there are some).
+            ensure_search_index(db)
     # In WAL mode NORMAL is crash-safe for the application (a killed crawl loses nothing committed); only an
     # OS crash or power cut can lose the last commits, which the next crawl fetches again. FULL costs an
     # fsync per commit: most of a crawl's storage time.

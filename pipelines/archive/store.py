@@ -20,7 +20,7 @@ from typing import Any, Literal
 import sqlite_utils
 
 from pipelines.archive.lookup import find_article_by_keys, redirect_sources, resolve_redirects
-from pipelines.archive.schema import FTS_TABLE
+from pipelines.archive.schema import FTS_DOCSIZE, FTS_SQL, FTS_TABLE, SEARCH_PENDING
 from pipelines.archive.search_text import index_text
 from pipelines.documents.records import CONTENT_FIELDS, LIST_FIELDS
 from pipelines.sources import Source
@@ -148,13 +148,125 @@ def save_source(db: sqlite_utils.Database, source: Source) -> None:
             )
 
 
-def index_article(db: sqlite_utils.Database, article_id: int, title: str | None, text: str | None) -> None:
-    """(Re)write an article's row of the full-text index."""
-    db.execute(f"delete from [{FTS_TABLE}] where rowid = ?", [article_id])
-    db.execute(
-        f"insert into [{FTS_TABLE}] (rowid, title, text) values (?, ?, ?)",
-        [article_id, index_text(title), index_text(text)],
+# --- The search index (schema.FTS_TABLE: contentless, row ids = articles.search_rowid) ---------------------
+# Invariant: an article's search_rowid is in the index with the article's current title and text, unless
+# articles_bigrams_pending holds that search_rowid: then the entry was indexed with the pending row's values
+# (the triggers keep them when another writer changes or deletes the article). FTS5's docsize table says which
+# row ids the index holds.
+
+
+def next_search_rowid(db: sqlite_utils.Database) -> int:
+    """The next row id of the search index: after every one given out, including entries of deleted articles
+    still waiting for removal (never given twice, so the index never holds two entries under one)."""
+    row = db.execute(
+        f"select max(coalesce((select max(search_rowid) from articles), 0), "
+        f"coalesce((select max(id) from [{FTS_DOCSIZE}]), 0), "
+        f"coalesce((select max(search_rowid) from [{SEARCH_PENDING.name}]), 0))"
+    ).fetchone()
+    return int(row[0]) + 1
+
+
+def _indexed(db: sqlite_utils.Database, search_rowid: int) -> bool:
+    return db.execute(f"select 1 from [{FTS_DOCSIZE}] where id = ?", [search_rowid]).fetchone() is not None
+
+
+def _remove_entry(db: sqlite_utils.Database, search_rowid: int, title: str | None, text: str | None) -> None:
+    """FTS5's 'delete' of a contentless row: the values must be the ones it was indexed with."""
+    if _indexed(db, search_rowid):
+        db.execute(
+            f"insert into [{FTS_TABLE}] ([{FTS_TABLE}], rowid, title, text) values ('delete', ?, ?, ?)",
+            [search_rowid, index_text(title), index_text(text)],
+        )
+
+
+def _refresh_entry(db: sqlite_utils.Database, search_rowid: int) -> None:
+    """Make the index entry ``search_rowid`` what the invariant says: a pending entry removed, then the
+    article holding it (if any) indexed with its current title and text."""
+    pending = db.execute(
+        f"select title, text from [{SEARCH_PENDING.name}] where search_rowid = ?", [search_rowid]
+    ).fetchone()
+    if pending is not None:
+        _remove_entry(db, search_rowid, pending[0], pending[1])
+        db.execute(f"delete from [{SEARCH_PENDING.name}] where search_rowid = ?", [search_rowid])
+    elif _indexed(db, search_rowid):
+        return  # indexed with the current values already
+    current = db.execute("select title, text from articles where search_rowid = ?", [search_rowid]).fetchone()
+    if current is not None:
+        db.execute(
+            f"insert into [{FTS_TABLE}] (rowid, title, text) values (?, ?, ?)",
+            [search_rowid, index_text(current[0]), index_text(current[1])],
+        )
+
+
+def index_article(db: sqlite_utils.Database, article_id: int) -> None:
+    """(Re)write an article's entry in the search index from its stored title and text, after the articles row
+    was written (the update trigger kept the values it was indexed with). A new article gets its search_rowid
+    here unless its row was inserted with one."""
+    row = db.execute("select search_rowid from articles where id = ?", [article_id]).fetchone()
+    if row is None:
+        return
+    search_rowid = row[0]
+    if search_rowid is None:
+        search_rowid = next_search_rowid(db)
+        db.execute("update articles set search_rowid = ? where id = ?", [search_rowid, article_id])
+    _refresh_entry(db, search_rowid)
+
+
+def search_index_needs_sync(db: sqlite_utils.Database) -> bool:
+    """Whether another writer left entries to remove, or articles without a search_rowid (indexed reads)."""
+    return (
+        db.execute(f"select 1 from [{SEARCH_PENDING.name}] limit 1").fetchone() is not None
+        or db.execute("select 1 from articles where search_rowid is null limit 1").fetchone() is not None
     )
+
+
+def sync_search_index(db: sqlite_utils.Database) -> int:
+    """Bring the index up to date after other writers (the triggers' pending removals; articles inserted
+    without a search_rowid): returns the entries refreshed. No commit here."""
+    refreshed = 0
+    for (search_rowid,) in db.execute(f"select search_rowid from [{SEARCH_PENDING.name}]").fetchall():
+        _refresh_entry(db, search_rowid)
+        refreshed += 1
+    for (article_id,) in db.execute("select id from articles where search_rowid is null").fetchall():
+        index_article(db, article_id)
+        refreshed += 1
+    return refreshed
+
+
+def rebuild_search_index(db: sqlite_utils.Database) -> int:
+    """Replace the search index by a new one: articles numbered 1, 2, 3... in the order they were first seen,
+    each indexed from its current title and text, then the index merged into one segment ('optimize', the
+    smallest form). For an index of the earlier layout (content stored, row ids = articles.id), or after a
+    change of ``index_text``. The caller holds the transaction (schema.ensure_search_index). Returns the
+    number of articles indexed."""
+    db.execute(f"drop table if exists [{FTS_TABLE}]")
+    db.execute(f"delete from [{SEARCH_PENDING.name}]")
+    db.execute(FTS_SQL)
+    # Numbered in two steps: the unique index on search_rowid forbids two articles one number mid-update.
+    db.execute("update articles set search_rowid = null where search_rowid is not null")
+    db.execute(
+        "update articles set search_rowid = n.number from "
+        "(select id, row_number() over (order by first_seen, id) as number from articles) as n "
+        "where n.id = articles.id"
+    )
+    db.conn.create_function("archive_index_text", 1, index_text, deterministic=True)
+    # One bulk load: terms gathered in memory up to 64 MB and written as few segments, merged once at the end
+    # ('optimize'), rather than flushed every megabyte and merged again and again (about half the time).
+    for option, bulk in _BULK_LOAD.items():
+        db.execute(f"insert into [{FTS_TABLE}] ([{FTS_TABLE}], rank) values (?, ?)", [option, bulk])
+    cursor = db.execute(
+        f"insert into [{FTS_TABLE}] (rowid, title, text) select search_rowid, archive_index_text(title), "
+        "archive_index_text(text) from articles order by search_rowid"
+    )
+    db.execute(f"insert into [{FTS_TABLE}] ([{FTS_TABLE}]) values ('optimize')")
+    for option, default in _FTS5_DEFAULTS.items():
+        db.execute(f"insert into [{FTS_TABLE}] ([{FTS_TABLE}], rank) values (?, ?)", [option, default])
+    return int(cursor.rowcount)
+
+
+# FTS5's settings for the bulk load of rebuild_search_index, and its defaults, set back after it.
+_BULK_LOAD = {"hashsize": 64 << 20, "automerge": 0, "crisismerge": 2000}
+_FTS5_DEFAULTS = {"hashsize": 1 << 20, "automerge": 4, "crisismerge": 16}
 
 
 def _new_id(db: sqlite_utils.Database, key: str) -> int:
@@ -190,11 +302,18 @@ def save_article(
             identity = values.get("canonical_url") or values.get("url") or values["content_hash"]
             article_id = _new_id(db, identity)
             db.table("articles").insert(
-                {**values, "id": article_id, "first_seen": now, "last_changed": now, "version": 1}
+                {
+                    **values,
+                    "id": article_id,
+                    "first_seen": now,
+                    "last_changed": now,
+                    "version": 1,
+                    "search_rowid": next_search_rowid(db),
+                }
             )
             add_keys(db, article_id, keys, kind="fetched")
             add_keys(db, article_id, redirect_sources(db, keys), kind="redirect")
-            index_article(db, article_id, values.get("title"), values["text"])
+            index_article(db, article_id)
             return SaveResult("new", article_id)
 
         stored = db.table("articles").get(article_id)
@@ -215,7 +334,7 @@ def save_article(
         db.table("articles").update(
             article_id, {**values, "version": (stored["version"] or 1) + 1, "last_changed": now}
         )
-        index_article(db, article_id, values.get("title"), values["text"])
+        index_article(db, article_id)
         return SaveResult("updated", article_id)
 
 
@@ -243,8 +362,7 @@ def save_reextraction(
     db.table("articles").update(article_id, dict(values))
     if changed:
         add_keys(db, article_id, keys, kind="alias")
-    if {"title", "text"} & set(changed):
-        index_article(db, article_id, values.get("title"), values.get("text"))
+    index_article(db, article_id)  # a no-op unless the title or text changed (the trigger kept the old ones)
 
 
 def mark_not_modified(db: sqlite_utils.Database, article_id: int) -> None:
@@ -314,12 +432,14 @@ def warc_file_closed(
 
 def insert_article_row(db: sqlite_utils.Database, values: Mapping[str, Any]) -> int:
     """Insert an article row as another archive stored it (its id kept unless another article here has
-    it), with its search index row. Returns the id it has here."""
-    row = dict(values)
+    it), with its search index row (under a search_rowid of this archive, not the other's). Returns the id it
+    has here."""
+    row = {**values, "search_rowid": None}
     if db.execute("select 1 from articles where id = ?", [row["id"]]).fetchone():
         row["id"] = _new_id(db, row.get("canonical_url") or row.get("url") or row["content_hash"])
+    row["search_rowid"] = next_search_rowid(db)
     db.table("articles").insert(row)
-    index_article(db, row["id"], row.get("title"), row["text"])
+    index_article(db, row["id"])
     return int(row["id"])
 
 
@@ -327,11 +447,12 @@ def update_article_row(
     db: sqlite_utils.Database, article_id: int, values: Mapping[str, Any], *, reindex: bool
 ) -> None:
     """Rewrite some columns of an article (its newer text from another archive, or when it was first seen
-    and last fetched), re-indexing it when its title or text changed."""
-    db.table("articles").update(article_id, dict(values))
-    if reindex:
-        stored = db.execute("select title, text from articles where id = ?", [article_id]).fetchone()
-        index_article(db, article_id, stored[0], stored[1])
+    and last fetched), re-indexing it when its title or text changed. Another archive's search_rowid is not
+    copied: the row id in this archive's index stays."""
+    row = {k: v for k, v in values.items() if k != "search_rowid"}
+    db.table("articles").update(article_id, row)
+    if reindex or {"title", "text"} & row.keys():
+        index_article(db, article_id)
 
 
 def insert_version_row(db: sqlite_utils.Database, values: Mapping[str, Any]) -> None:

@@ -13,6 +13,8 @@ import contextlib
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from pipelines.text.cjk import HAN_CHAR
@@ -69,11 +71,14 @@ class Block:
     ancestors: tuple[Any, ...] = field(default=(), repr=False)  # its block-level ancestors, outermost first
 
 
-def _names(el: Any) -> set[str]:
-    cls, ident = el.get("class"), el.get("id")
+@lru_cache(maxsize=4096)
+def _reads(cls: str | None, ident: str | None) -> tuple[bool, bool]:
+    """Whether an element's class/id names read like content, and like chrome. Cached: a page repeats a few
+    dozen class names over thousands of elements."""
     if not cls and not ident:
-        return set()
-    return set(_TOKEN_SPLIT.split(f"{cls or ''} {ident or ''}".lower()))
+        return False, False
+    names = set(_TOKEN_SPLIT.split(f"{cls or ''} {ident or ''}".lower()))
+    return bool(names & _GOOD), bool(names & _BAD)
 
 
 class _Walker:
@@ -87,11 +92,6 @@ class _Walker:
         self.chrome = 0
         self.lists = 0
         self.depth = 0
-
-    def add(self, text: str, in_link: bool) -> None:
-        self.parts.append(text)
-        if in_link:
-            self.link_chars += len("".join(text.split()))
 
     def flush(self) -> None:
         if not self.parts:
@@ -124,35 +124,53 @@ class _Walker:
         self.link_chars = 0
 
     def walk(self, el: Any, in_link: bool) -> None:
+        # Called for every element of every Chinese page: counters move only when they change, and the
+        # text is added inline (a call per text node costs as much as the work).
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP:
             return
-        is_block = tag in _BLOCK_TAGS
         if tag == "br":
             self.flush()
             return
-        names = _names(el)
-        good, bad = (bool(names & _GOOD), bool(names & _BAD)) if names else (False, False)
+        is_block = tag in _BLOCK_TAGS
+        good, bad = _reads(el.get("class"), el.get("id"))
         if is_block:
             self.flush()
             self.stack.append(el)
-        self.good += good
-        self.bad += bad
-        self.chrome += tag in _CHROME_TAGS
-        self.lists += tag == "li"
+        if good:
+            self.good += 1
+        if bad:
+            self.bad += 1
+        chrome, item = tag in _CHROME_TAGS, tag == "li"
+        if chrome:
+            self.chrome += 1
+        if item:
+            self.lists += 1
         self.depth += 1
         link = in_link or tag == "a"
-        if el.text:
-            self.add(el.text, link)
+        parts = self.parts
+        text = el.text
+        if text:
+            parts.append(text)
+            if link:
+                self.link_chars += len("".join(text.split()))
         for child in el:
             self.walk(child, link)
-            if child.tail:
-                self.add(child.tail, link)
+            tail = child.tail
+            if tail:
+                parts = self.parts  # a flush inside the child started a new list
+                parts.append(tail)
+                if link:
+                    self.link_chars += len("".join(tail.split()))
         self.depth -= 1
-        self.good -= good
-        self.bad -= bad
-        self.chrome -= tag in _CHROME_TAGS
-        self.lists -= tag == "li"
+        if good:
+            self.good -= 1
+        if bad:
+            self.bad -= 1
+        if chrome:
+            self.chrome -= 1
+        if item:
+            self.lists -= 1
         if is_block:
             self.flush()
             self.stack.pop()
@@ -257,15 +275,18 @@ def features(blocks: list[Block], h1: Any = None) -> list[list[float]]:
     own = [_own(b) for b in blocks]
     total = sum(b.chars for b in blocks) or 1
     main = _main_element(blocks)
-    inside = [main is not None and any(a is main for a in b.ancestors) for b in blocks]
+    # (``in`` compares lxml elements by identity: they define no equality of their own.)
+    inside = [main is not None and main in b.ancestors for b in blocks]
     main_chars = sum(b.chars for b, x in zip(blocks, inside, strict=True) if x)
     h1_index = next((i for i, b in enumerate(blocks) if h1 is not None and b.owner is h1), None)
+    # Running totals: each block's window of five sums in constant time.
+    chars_to = list(accumulate((b.chars for b in blocks), initial=0))
+    links_to = list(accumulate((b.link_chars for b in blocks), initial=0))
     rows = []
     for i, b in enumerate(blocks):
         prev, nxt = own[i - 1] if i else None, own[i + 1] if i + 1 < n else None
         lo, hi = max(0, i - 2), min(n, i + 3)
-        window = blocks[lo:hi]
-        w_chars = sum(x.chars for x in window) or 1
+        w_chars = (chars_to[hi] - chars_to[lo]) or 1
         in_main = inside[i]
         rows.append(
             [
@@ -279,7 +300,7 @@ def features(blocks: list[Block], h1: Any = None) -> list[list[float]]:
                 nxt[0] if nxt else 0.0,
                 nxt[1] if nxt else 0.0,
                 math.log1p(w_chars),
-                sum(x.link_chars for x in window) / w_chars,
+                (links_to[hi] - links_to[lo]) / w_chars,
                 sum(o[3] for o in own[lo:hi]) / (hi - lo),
                 b.chars / total,
             ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from pipelines.text.cjk import HAN, HAN_CHAR, HANGUL_CHAR, KANA_CHAR
 
-from .bylines import Credits, names_only, parse_credits, strip_byline
+from .bylines import Credits, has_common_surname, names_only, parse_credits, strip_byline
 from .dates import find_date_in_text
 from .flags import looks_like_navigation
 from .furniture import RELATED_HEADING, TAG_LINE, is_furniture, strip_image_urls
@@ -176,6 +176,10 @@ def _closing_names(lines: list[str], result: CleanBody) -> None:
     for index in range(len(lines) - 1, max(len(lines) - 3, -1), -1):
         m = _CLOSING.search(lines[index])
         credits = names_only(m["names"], "reporter") if m else None
+        if credits is not None and not all(
+            has_common_surname(c["name"]) for c in credits.contributors if c["role"] == "reporter"
+        ):
+            credits = None  # an outlet's or a group's name in brackets ("（经济通）"), not a writer
         if m and credits is not None:
             result.credits.extend(credits)
             lines[index] = lines[index][: m.start()].rstrip()

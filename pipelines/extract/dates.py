@@ -10,6 +10,7 @@ from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
+    "DATE_LINE_WORDS",
     "MONTHS",
     "PRECISIONS",
     "StatedDate",
@@ -285,7 +286,7 @@ def find_stated_date(text: str, *, default_tz: str) -> StatedDate | None:
     return StatedDate(found, precision, m.group(0).strip())
 
 
-_DATE_LINE_WORDS = (
+DATE_LINE_WORDS = (
     "来源",
     "來源",
     "作者",
@@ -311,7 +312,7 @@ def _standalone(text: str, m: re.Match[str]) -> bool:
         not after
         or m.end() < len(text) - len(after)
         or after[0] in "|｜丨·•/"
-        or after.startswith(_DATE_LINE_WORDS)
+        or after.startswith(DATE_LINE_WORDS)
     )
     return opens and closes
 

@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 EXTRACTOR_NAME = "newsarchive"
-EXTRACTOR_VERSION = f"1.1+trafilatura-{trafilatura.__version__}"
+EXTRACTOR_VERSION = f"1.2+trafilatura-{trafilatura.__version__}"
 MIN_BODY_CHARS = 4
 
 
@@ -158,8 +158,8 @@ def _extract(
             replacement_body(raw_lines, tree, page.h1_element, block_model) if looks_chinese(page) else None
         )
         if learned is not None:
-            # Why: the blocks holding the body read, to the learned block model, as chrome (a teaser
-            # or a box beside the article), and the model finds an article of its own.
+            # Why: the page-level decider reads the model's body as closer to the article than the rules'
+            # (a teaser or a box taken for the body, paragraphs trafilatura dropped, chrome it kept).
             raw_lines, doc.text, block_used = learned, "\n".join(learned), True
     # The thread's first post when the body opens with it (not with a question or a lead above it).
     first_post = thread[1] if thread is not None and thread[0][:1] == thread[1].lines[:1] else None
@@ -188,6 +188,7 @@ def _extract(
         chinese=chinese,
         outlets={story.site_name, og_site, credits.source_outlet},
         poster=first_post.author if first_post is not None else None,
+        tree=tree,
     )
     date_lines = story.meta_lines
     if first_post is not None and first_post.time:
@@ -204,6 +205,8 @@ def _extract(
         fetched_at=fetched_at,
         date_lines=date_lines,
         page_text=html,
+        body_text=text,
+        post_time=first_post.time if first_post is not None else None,
     )
     published_iso = published_at.iso() if published_at is not None else None
 

@@ -12,7 +12,9 @@ _COPYRIGHT = re.compile(
     r"未经(?:授权|許可|许可|允许|同意)"
     r"[^。]{0,12}(?:禁止|不得|严禁|請勿|请勿)?(?:转载|轉載|使用|复制|镜像)|转载请注明|轉載請註明|"
     r"ICP[备證证]|ICP\s*[:：]|网安备|公网安备|网络文化经营许可证|新闻信息服务许可证|违法和不良信息举报|"
-    r"互联网新闻信息服务许可证|广播电视节目制作经营许可证",
+    r"互联网新闻信息服务许可证|广播电视节目制作经营许可证|"
+    # The reprint disclaimer: "转载并不代表本网赞同其观点", "并不代表本站观点".
+    r"不代表本(?:网|站|报|刊|平台)(?:赞同|同意)?其?(?:观点|立场)|转载[^。]{0,30}不代表",
     re.I,
 )
 # Share/QR/follow prompts and navigation.
@@ -26,7 +28,9 @@ _PROMPT = re.compile(
     r"登录后|登錄後|请先登录|請先登錄|立即登录|^登\s*录$|^注\s*册$|推荐文章|"
     # A login box's own words (hexun.com opens its pages with one): "登录超时，稍后再试 免注册 …".
     r"登录超时|稍后再试|免注册|忘记密码|找回密码|记住密码|验证码登录|账号登录|帐号登录|手机号登录|快速登录|"
-    r"^(?:用户名|密\s*码|账号|帐号|验证码|手机号)$|^我已(?:授权|阅读)|阅读并同意"
+    r"^(?:用户名|密\s*码|账号|帐号|验证码|手机号)$|^我已(?:授权|阅读)|阅读并同意|"
+    # A notice's heading, a tip-off advert, a comment box still loading.
+    r"^[【\[]?(?:免责)?声明[】\]]?[:：]?$|短信爆料|爆料电话|爆料热线|一经采用|正在(?:载入|加载)|载入中|加载中"
 )
 # Short lines only: a real paragraph that mentions a WeChat account is text, a 12-character
 # "扫描二维码关注我们" is chrome.
@@ -72,6 +76,16 @@ def _is_nav_row(text: str) -> bool:
     return 2 <= len(items) <= 12 and bool(_NAV_HOME & set(items)) and all(len(i) <= 6 for i in items)
 
 
+# The desk's contact lines under the article ("电话：… 传真：…", "邮箱：… 处理时间：…"): a short line with two
+# different contact labels is an address block, not prose (which names one number in a sentence).
+_CONTACT_LABEL = re.compile(r"(电话|传真|邮箱|邮编|地址|处理时间|e-?mail|qq)\s*[:：]", re.I)
+_CONTACT_MAX = 120
+
+
+def _contact_line(text: str) -> bool:
+    return len(text) <= _CONTACT_MAX and len({m.group(1).lower() for m in _CONTACT_LABEL.finditer(text)}) >= 2
+
+
 def is_furniture(line: str) -> bool:
     """True for a paragraph that is page chrome rather than article text."""
     text = line.strip()
@@ -87,6 +101,8 @@ def is_furniture(line: str) -> bool:
     if len(text) <= _SOURCE_NOTE_MAX and _SOURCE_NOTE.match(text):
         return True
     if len(text) <= _PLAYER_MAX and _PLAYER.search(text):
+        return True
+    if _contact_line(text):
         return True
     # Prompts are terse: a line with a full sentence (。) that mentions 扫码 or 举报 is prose, and so
     # is a longer item of the author's numbered list ("6.微信扫码登录，无需绑定手机号").

@@ -3,14 +3,19 @@ headline (Chinese pages), then htmldate. Parsing the texts themselves is :mod:`.
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from htmldate import find_date
 from trafilatura.settings import Document, set_date_params
 
+from pipelines.text.cjk import HAN
+
 from .dates import (
+    DATE_LINE_WORDS,
     MONTHS,
     PRECISIONS,
     StatedDate,
@@ -22,7 +27,7 @@ from .dates import (
     precision_of,
     zone,
 )
-from .pagemeta import MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta
+from .pagemeta import ARTICLE_TYPES, MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta, has_type
 
 __all__ = ["htmldate_may_be_needed", "modified", "published", "shown_text", "stated_precision", "zone_name"]
 
@@ -105,6 +110,70 @@ def _declared(tree: Any, page: PageMeta, tz_name: str, fetched_at: datetime | No
     return meta or attribute
 
 
+# Meta keys that only an article's publication time goes in (OpenGraph's article namespace, Parse.ly,
+# Sailthru): a value there is the publisher's statement of when the story appeared.
+_ARTICLE_KEYS = (
+    "article:published_time", "og:article:published_time", "article:published", "parsely-pub-date",
+    "sailthru.date",
+)  # fmt: skip
+# A schema.org type that names a story on its own, whatever og:type says ("Article" alone is also what an
+# encyclopedia declares for an entry, beside og:type "website").
+_STORY_TYPES = re.compile(r"NewsArticle$|Posting$|^Report$")
+
+
+def _declares_article(page: PageMeta) -> bool:
+    """Whether the page's metadata says it is a published story (so its declared publication time is the
+    story's): og:type "article", an article-only meta key, a story type in JSON-LD, or a generic
+    (Article, …) type when og:type does not say "website"."""
+    if any((page.meta.get(key) or "").strip() for key in _ARTICLE_KEYS):
+        return True
+    og_type = (page.meta.get("og:type") or "").strip().lower()
+    if og_type.startswith(("article", "news")):
+        return True
+    types = _STORY_TYPES if og_type else ARTICLE_TYPES
+    return any(has_type(obj, types) for obj in page.jsonld)
+
+
+_FOLD_SPACE = re.compile(r"\s+")
+# A date written as part of a sentence: directly followed (no space) by a comma, a bracket or a word
+# other than a weekday, a time of day or a date line's next field ("2024年5月9日，雄安高新区正式揭牌",
+# "1975年1月28日（农历…）出生"); a date line sets its date off ("2011-12-9 13:04 法制晚报", "2012年1月12日
+# 星期四", "2012年01月12日15:57").
+_CJK_DAY = re.compile(
+    r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号]|[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d))"
+)
+_PROSE_AFTER = re.compile(
+    r"\s*(?![（(]\s*(?:星期|周|週|礼拜|禮拜|来源|來源|作者|编辑|編輯))[，,、；;（(]"
+    rf"|(?!星期|周|週|礼拜|禮拜|上午|下午|凌晨|早上|晚上|中午|[时時点點讯訊电電])[{HAN}]"
+)
+
+
+def _prose_at(text: str, end: int) -> bool:
+    after = text[end : end + 8]
+    return bool(_PROSE_AFTER.match(after)) and not after.startswith(DATE_LINE_WORDS)
+
+
+def _mask_prose(text: str) -> str:
+    """``text`` with the days its sentences mention blanked (see :data:`_PROSE_AFTER`)."""
+    return _CJK_DAY.sub(lambda m: " " if _prose_at(text, m.end()) else m.group(0), text)
+
+
+def _outside_prose(texts: list[Any]) -> str:
+    """The page's visible text (no scripts, styles, attributes or <meta> values) with the days its
+    sentences mention blanked: where a date line, a byline or a footer prints the page's own dates.
+
+    Why: "1975年1月28日（农历…）" in an encyclopedia entry, "2024年5月9日，…正式揭牌" in its lead, are
+    facts of the subject, not the day the page was published."""
+    return _mask_prose(_FOLD_SPACE.sub(" ", "".join(texts)))
+
+
+def _in_prose(found: StatedDate, line: str) -> bool:
+    """The date line's date is written as part of a sentence (see :data:`_PROSE_AFTER`)."""
+    text = unicodedata.normalize("NFKC", line)
+    at = text.find(found.text) if found.text else -1
+    return at >= 0 and _prose_at(text, at + len(found.text or ""))
+
+
 def _month_names(month: int) -> str:
     return "|".join(re.escape(name) for name, number in MONTHS.items() if number == month)
 
@@ -117,17 +186,9 @@ def stated_precision(day: date, page_text: str) -> str | None:
     year into the 1st of January, and fills a day it cannot read from the current date ("2004-05" became
     2004-05-07 on the 7th). A day counts when the page writes it (2004-05-17, 2004年5月17日, 17 May 2004,
     May 17th, 2004, 17/05/2004, 20040517 or /04/0517/ in the URL …), a month when it writes the month."""
-    y, m, d, yy, names = day.year, day.month, day.day, f"{day.year % 100:02d}", _month_names(day.month)
-    full = (
-        rf"{y}\s*[-/.年]\s*0?{m}\s*[-/.月]\s*0?{d}(?!\d)",
-        rf"(?<!\d)0?{d}\s*[-/.]\s*0?{m}\s*[-/.]\s*(?:{y}|{yy}(?!\d))",
-        rf"(?<!\d)0?{m}\s*[-/.]\s*0?{d}\s*[-/.]\s*(?:{y}|{yy}(?!\d))",
-        rf"(?<!\d)(?:{y}|{yy})[-/_]?{m:02d}[-/_]?{d:02d}(?!\d)",
-        rf"(?:{names})\.?{_SPACE}0?{d}(?:st|nd|rd|th)?,?{_SPACE}(?:{y}|{yy}(?!\d))",
-        rf"(?<!\d)0?{d}(?:st|nd|rd|th)?\.?{_SPACE}(?:de{_SPACE})?(?:{names})\.?,?{_SPACE}(?:de{_SPACE})?(?:{y}|{yy}(?!\d))",
-    )
-    if re.search("|".join(full), page_text, re.I):
+    if _day_pattern(day).search(page_text):
         return "day"
+    y, m, names = day.year, day.month, _month_names(day.month)
     month = (
         rf"{y}\s*[-/.年_]\s*0?{m}(?!\d)",
         rf"(?<![\d.])0?{m}\s*[-/]\s*{y}",
@@ -141,6 +202,77 @@ def stated_precision(day: date, page_text: str) -> str | None:
     return "year" if re.search(rf"(?<!\d){y}(?!\d)", page_text) else None
 
 
+def _day_pattern(day: date) -> re.Pattern[str]:
+    """The ways a page writes ``day`` (see :func:`stated_precision`)."""
+    y, m, d, yy, names = day.year, day.month, day.day, f"{day.year % 100:02d}", _month_names(day.month)
+    full = (
+        rf"{y}\s*[-/.年]\s*0?{m}\s*[-/.月]\s*0?{d}(?!\d)",
+        rf"(?<!\d)0?{d}\s*[-/.]\s*0?{m}\s*[-/.]\s*(?:{y}|{yy}(?!\d))",
+        rf"(?<!\d)0?{m}\s*[-/.]\s*0?{d}\s*[-/.]\s*(?:{y}|{yy}(?!\d))",
+        rf"(?<!\d)(?:{y}|{yy})[-/_]?{m:02d}[-/_]?{d:02d}(?!\d)",
+        rf"(?:{names})\.?{_SPACE}0?{d}(?:st|nd|rd|th)?,?{_SPACE}(?:{y}|{yy}(?!\d))",
+        rf"(?<!\d)0?{d}(?:st|nd|rd|th)?\.?{_SPACE}(?:de{_SPACE})?(?:{names})\.?,?{_SPACE}(?:de{_SPACE})?(?:{y}|{yy}(?!\d))",
+    )
+    return re.compile("|".join(full), re.I)
+
+
+# Containers of what others wrote under the article (comments, replies, a Q&A's answers, reviews) ...
+_REPLY_MARK = re.compile(r"comment|repl(?:y|ie)|answer|review|回复|评论", re.I)
+# ... and of texts beside it that carry their own dates: a revision card ("最近更新", "modified-time"),
+# statistics, footnotes and references, sidebars, related headlines.
+_ASIDE = re.compile(
+    r"modif|updat|statist|refer|cite|citation|sidebar|side[-_]?(?:box|content|bar)|relate", re.I
+)
+_REPLY_OR_ASIDE = re.compile(f"{_REPLY_MARK.pattern}|{_ASIDE.pattern}", re.I)
+_MARK_LEVELS = 8
+
+
+def _container(node: Any, marks: re.Pattern[str]) -> Any:
+    """The nearest element (up to eight levels above a text) whose class or id matches ``marks``."""
+    el, level = node.getparent(), 0
+    while el is not None and level < _MARK_LEVELS:
+        if marks.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+            return el
+        el, level = el.getparent(), level + 1
+    return None
+
+
+def _visible_texts(tree: Any) -> list[Any]:
+    return list(tree.xpath("//body//text()[not(ancestor::script)][not(ancestor::style)]"))
+
+
+def _printed_only_in(texts: list[Any], day: date, marks: re.Pattern[str]) -> bool:
+    """Whether every visible text (of ``texts``, the page's) that prints ``day`` sits in a container whose
+    class or id matches ``marks`` (False when no single text prints it)."""
+    pattern = _day_pattern(day)
+    holders = [node for node in texts if pattern.search(node)]
+    return bool(holders) and all(_container(node, marks) is not None for node in holders)
+
+
+_ANY_DAY = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+
+
+def _a_replys_date(texts: list[Any], day: date) -> bool:
+    """Whether ``day`` is printed only in replies (:data:`_REPLY_MARK`) on a page that lists two or more
+    dated replies: then it is one reply's day, not the page's.
+
+    Why: a Q&A page shows its answers' days ("莫九牧 活跃答主 2021-10-19") and none of the question's, a
+    review list its reviews' times ("看过 2024-04-07 13:19:20"); the window below the headline reaches
+    them. A page that is one answer (a zhihu answer page) is dated by it."""
+    if not _printed_only_in(texts, day, _REPLY_OR_ASIDE) or _printed_only_in(texts, day, _ASIDE):
+        return False
+    dated = {
+        id(box)
+        for node in texts
+        if _ANY_DAY.search(node) and (box := _container(node, _REPLY_OR_ASIDE)) is not None
+    }
+    return len(dated) >= 2
+
+
+# "© 2002-2024 新唐人", "Copyright 2024": the site's copyright years say nothing of when a story appeared.
+_COPYRIGHT_YEARS = re.compile(r"(?:©|&copy;|\(c\)|copyright)\s*(?:\d{4}\s*[-–—~]\s*)?\d{4}", re.I)
+
+
 def published(
     tree: Any,
     doc: Document,
@@ -152,6 +284,8 @@ def published(
     fetched_at: datetime | None,
     date_lines: list[str],
     page_text: str = "",
+    body_text: str | None = None,
+    post_time: str | None = None,
 ) -> StatedDate | None:
     """When the article was published, stated no more precisely than the page states it (a year, a month,
     a day or a time), with the page's wording; None when the page states no date.
@@ -160,9 +294,35 @@ def published(
     first post's time), in the order they are tried; ``doc`` is trafilatura's result for the page;
     ``page_text`` is unused (kept for callers); a day htmldate gave is checked against the text the page
     shows and its URL (:func:`stated_precision`), never against its scripts or attributes.
+
+    ``body_text`` (the article's text, when the caller has it) turns on the reader's test for dates the
+    page does not print as its own: a declared date (meta tags, JSON-LD) counts when the page declares
+    itself a story (:func:`_declares_article`: og:type article, article:published_time, a NewsArticle) or
+    when the visible page prints that day outside the story's paragraphs; otherwise it is a Q&A's, an
+    encyclopedia's or a list's page date that no reader sees (the labels' rule: `<meta>` values nobody
+    sees are no date). A date written as part of a sentence is a fact the text tells, a date printed only
+    in replies (on a page of several) or beside the story (a revision card, footnotes, a sidebar, related
+    headlines) is theirs; htmldate's day counts only where the visible page prints it otherwise, or the
+    URL does.
+    ``post_time`` (a thread's first post's time, one of ``date_lines``) is the thread's own date even
+    where the page marks the post as a reply.
     """
+    checked = body_text is not None
+    # The visible text is read (once) only when a rule below needs it: most pages are dated in step 1 or 2.
+    texts = functools.cache(lambda: _visible_texts(tree))
+    outside = functools.cache(lambda: _outside_prose(texts()) if checked else "")
     # 1. Structured metadata carries time and offset; prefer it.
     declared = _declared(tree, page, tz_name, fetched_at)
+    rejected: date | None = None
+    if declared is not None and checked and not _declares_article(page):
+        # Not declared as a story's: the day must be printed on the page outside the story's sentences, or
+        # in the URL. When og:type says the page is something else ("website": an encyclopedia entry), only
+        # where a Chinese page prints its own date (its date lines by the headline) counts: an infobox or
+        # the footnotes ("建置时间2017年4月1日", "新华社. 2017-04-01") print the days of facts.
+        other = bool((page.meta.get("og:type") or "").strip())
+        where = _mask_prose(" ".join(date_lines)) if chinese and other else outside()
+        if stated_precision(declared.value.date(), f"{url or ''}\n{where}") != "day":
+            rejected, declared = declared.value.date(), None
     if declared is not None:
         if declared.precision != "day":
             return declared
@@ -182,6 +342,18 @@ def published(
     if chinese:
         for candidate in date_lines:
             found = find_stated_date(candidate, default_tz=tz_name) if candidate else None
+            if found is not None and checked and _in_prose(found, candidate):
+                continue
+            if (
+                found is not None
+                and checked
+                and candidate != post_time
+                and (
+                    _a_replys_date(texts(), found.value.date())
+                    or _printed_only_in(texts(), found.value.date(), _ASIDE)
+                )
+            ):
+                continue
             if found is not None:
                 midnight = (found.value.hour, found.value.minute, found.value.second) == (0, 0, 0)
                 return found.coarser("day") if midnight else found
@@ -198,12 +370,46 @@ def published(
     raw = _structured_published(page)
     partial = parse_partial_date(raw, default_tz=tz_name) if raw else None
     day = _htmldate(tree, doc, page, url)
-    found = _htmldate_day(day, tz_name, f"{url or ''}\n{shown_text(tree)}") if day else None
+    # Where the reader's test is on, htmldate's day must be printed outside the story's paragraphs (or in
+    # the URL); a year or month alone counts on a Chinese page only where its date lines print it.
+    seen = (
+        f"{url or ''}\n{_COPYRIGHT_YEARS.sub(' ', outside())}"
+        if checked
+        else f"{url or ''}\n{shown_text(tree)}"
+    )
+    found = _htmldate_day(day, tz_name, seen) if day else None
+    if found is not None and checked and found.precision in ("year", "month"):
+        # A year or a month printed only beside the story (a blog's archive "2024 年 5 月" in its sidebar)
+        # is not the story's.
+        beside = " ".join(n for n in texts() if _container(n, _ASIDE) is None)
+        found = _htmldate_day(day or "", tz_name, f"{url or ''}\n{_COPYRIGHT_YEARS.sub(' ', beside)}")
+    if found is not None and checked and found.precision == "day":
+        day_found = found.value.date()
+        # Not the declared day step 1 turned down (htmldate reads the same metadata first); not a day
+        # printed only in an encyclopedia's "最近更新（2024-05-10）" card, a footnote or a related
+        # headline; not one reply's day on a page of replies.
+        in_url = stated_precision(day_found, url or "") == "day"  # the URL states it: the page's own
+        if day_found == rejected or (
+            not in_url
+            and (_printed_only_in(texts(), day_found, _ASIDE) or _a_replys_date(texts(), day_found))
+        ):
+            found = None
+    if found is not None and checked and chinese and found.precision in ("year", "month"):
+        # Only a year or month the lines state as such: not the month of a full date printed there (an
+        # answer's "2021-10-19" does not state the month of htmldate's "2021-10-18").
+        lines = _ANY_DAY.sub(" ", _ISSUE_NUMBER.sub(" ", " ".join(date_lines)))
+        got = stated_precision(found.value.date(), lines)
+        if got is None or PRECISIONS.index(got) < PRECISIONS.index(found.precision):
+            found = None
     if partial is not None and (
         found is None or PRECISIONS.index(found.precision) <= PRECISIONS.index(partial.precision)
     ):
         return partial
     return found
+
+
+# "2022年第4期": a journal's issue number, not a date line.
+_ISSUE_NUMBER = re.compile(r"(?:19|20)\d{2}\s*年\s*第")
 
 
 def _htmldate_day(day: str, tz_name: str, page_text: str) -> StatedDate | None:

@@ -7,10 +7,22 @@ page's author meta, schema.org Person objects in its JSON-LD, and a thread's fir
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .bylines import Credits, header_credits, is_user_name, person_names, role_of_label
+from .bylines import (
+    Credits,
+    dateline_credits,
+    has_common_surname,
+    header_credits,
+    is_user_name,
+    looks_like_outlet,
+    person_names,
+    role_of_label,
+    strip_byline,
+)
 from .lists import unique
 from .locate import text_after
 from .pagemeta import PageMeta
@@ -20,13 +32,17 @@ __all__ = [
     "People",
     "find_people",
     "labelled_credits",
+    "marked_byline_credits",
     "page_author_credits",
+    "page_credit_lines",
     "page_editor",
     "trailer_credits",
 ]
 
 AUTHOR_ROLES = ("reporter", "author")
 _WEB_ADDRESS = re.compile(r"(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}/?", re.I)
+# Why: an author meta naming the software or the site's team ("Discuz! Team", "Sina Mobile") is no writer.
+_TEAM = re.compile(r"\b(?:Team|Inc|Ltd|Corp|Mobile|Studio|Group|Software)\b", re.I)
 
 
 @dataclass
@@ -63,20 +79,41 @@ def _merge(
     chinese: bool,
     outlets: set[str | None],
     jsonld: str | None = None,
+    shown: Callable[[str], bool] = lambda name: True,
 ) -> tuple[list[str], list[dict[str, str]]]:
     contributors = list(credits.contributors)
     authors = [c["name"] for c in contributors if c["role"] in AUTHOR_ROLES]
-    for name in _split_list(meta_author):
+    if not authors:
+        # Why: a byline that credits only correspondents ("本报讯(记者 通讯员 张敏婷 陆敏仪)", the reporter
+        # slot left empty) names them as the story's writers; beside a reporter they are contributors.
+        authors = [c["name"] for c in contributors if c["role"] == "correspondent"]
+    for declared in _split_list(meta_author):
+        name = _credited_name(declared) if chinese else declared
         if chinese and name in outlets:  # "作者：新华网" names the outlet, not a writer
             continue
         # On Chinese pages the author meta often holds the outlet or a CMS account; keep people only
         # (a schema.org Person is a person by declaration).
         if chinese and not person_names(name) and name not in (jsonld or ""):
             continue
+        # Why: what only the metadata names, and the reader never sees, is not the page's byline (the
+        # CMS's default account, a declared "Person" that is the agency: "新华社").
+        if chinese and (looks_like_outlet(name) or not shown(name)):
+            continue
+        if _TEAM.search(name):
+            continue
         authors.append(name)
         if not any(c["name"] == name for c in contributors):
             contributors.append({"name": name, "role": "author"})
     return unique(authors), contributors
+
+
+def _credited_name(value: str) -> str:
+    """The writer a declared author value names when it is a whole byline ("記者林宸誼／即時報導" in a
+    JSON-LD Person's name), else the value itself."""
+    if person_names(value):
+        return value
+    found = [c["name"] for c in dateline_credits(value).contributors if c["role"] in AUTHOR_ROLES]
+    return found[0] if len(found) == 1 else value
 
 
 def find_people(
@@ -87,6 +124,7 @@ def find_people(
     chinese: bool,
     outlets: set[str | None],
     poster: str | None,
+    tree: Any = None,
 ) -> People:
     """The page's people. ``meta_author`` is the author meta as trafilatura read it ("A; B"), ``credits``
     what the language's rules read from the page, ``outlets`` the names that are the publisher rather than
@@ -97,7 +135,12 @@ def find_people(
         # into a name-shaped "Gb Cri Cn".
         meta_author = None
     authors, contributors = _merge(
-        (jsonld if chinese else None) or meta_author, credits, chinese, outlets, jsonld
+        (jsonld if chinese else None) or meta_author,
+        credits,
+        chinese,
+        outlets,
+        jsonld,
+        shown=_shown_on(tree),
     )
     if poster and not jsonld and is_user_name(poster):
         # Why: a thread's author is its first post's poster; page meta names the forum software.
@@ -106,6 +149,31 @@ def find_people(
             contributors.insert(0, {"name": poster, "role": "author"})
     editor = next((c["name"] for c in contributors if c["role"] == "editor"), None)
     return People(authors=authors, contributors=contributors, editor=editor)
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _shown_on(tree: Any) -> Callable[[str], bool]:
+    """Whether a name is printed in the page's visible text (read once, when first asked); a Latin name
+    only as whole words ("My" is not shown by "MySQL"). Without a tree every name counts as shown."""
+    if tree is None:
+        return lambda name: True
+    cache: list[str] = []
+
+    def shown(name: str) -> bool:
+        if not cache:
+            parts = tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
+            cache.append(_fold(" ".join(str(t) for t in parts)))
+        folded = _fold(name)
+        if re.fullmatch(r"[A-Za-z .'’\-]+", name):
+            # a whole word: not "My" of "my38778570" or "MySQL"
+            edge = r"A-Za-z0-9_"
+            return re.search(rf"(?<![{edge}]){re.escape(folded)}(?![{edge}])", cache[0], re.I) is not None
+        return folded in cache[0]
+
+    return shown
 
 
 def trailer_credits(tree: Any, lines: list[str]) -> Credits:
@@ -211,6 +279,70 @@ def page_author_credits(tree: Any) -> Credits:
         if len(text) > _AUTHOR_TEXT_CHARS:
             continue
         found = header_credits(text, unlabelled=False)
+        if any(c["role"] in AUTHOR_ROLES for c in found.contributors):
+            found.source_outlet = None
+            return found
+    return Credits()
+
+
+_REPORTER_XPATH = "//body//text()[contains(., '记者') or contains(., '記者')]"
+_CREDIT_LINE_CHARS = 60
+
+
+def page_credit_lines(tree: Any) -> Credits:
+    """The first short text anywhere on the page that is a credit line and nothing else ("成都商报(微博)记者
+    余文龙 实习生 向英子"), for a page whose body and info lines named no writer.
+
+    Why: the byline printed after the story, in its own element, is outside the body when the body stops
+    early, and past the characters :func:`trailer_credits` reads. Only a text that parses as credits, or
+    a short paragraph closed by a bracketed credit ("…提前预约。（记者 韩冬 实习生 李沐阳）"), counts (never
+    "记者从…了解到" in a sentence, never a headline naming a reporter)."""
+    for node in tree.xpath(_REPORTER_XPATH):
+        text = " ".join(str(node).split())
+        if len(text) > _CREDIT_LINE_CHARS or _in_reply_box(node.getparent()):
+            continue
+        rest, found = strip_byline(text)
+        whole = not rest or text.endswith((")", "）", "]", "】"))  # a credit line, or one closing a paragraph
+        writers = [c["name"] for c in found.contributors if c["role"] in AUTHOR_ROLES] if found else []
+        # Why a surname: page-wide, a headline such as "郭德纲被指在记者遭打现场" parses as "记者 遭打现场".
+        if found is not None and whole and writers and all(has_common_surname(n) for n in writers):
+            found.source_outlet = None
+            return found
+    return Credits()
+
+
+# Elements the page marks as its byline; not a comment's author ("comment-author").
+_MARKED_XPATH = (
+    "//*[contains(@class, 'author') or contains(@id, 'author') or contains(@class, 'byline')"
+    " or contains(@class, 'Author') or contains(@class, 'Byline')]"
+)
+_NOT_BYLINE = re.compile(r"comment|reply|replie|answer|review|评论|回复", re.I)
+_MARKED_CHARS = 80
+
+
+def _in_reply_box(el: Any) -> bool:
+    """The element is, or sits in, a comment, reply or answer box (by its or an ancestor's class or id)."""
+    return any(
+        _NOT_BYLINE.search(f"{a.get('class') or ''} {a.get('id') or ''}")
+        for a in (el, *el.iterancestors())
+        if isinstance(a.tag, str)
+    )
+
+
+def marked_byline_credits(tree: Any) -> Credits:
+    """The writers named in a short element the page marks as its byline (class or id "author", "byline"):
+    "<div class='shareBar__info--author'>2020-10-04 15:05 聯合報 記者林宸誼／即時報導</div>",
+    "<div class='author'>上報快訊／范姜佳鈺 2020年03月12日</div>". Only credits with a role word or in
+    the slash forms count (never a bare name: a comment box marks its posters "author" too), and only
+    outside comment and reply boxes."""
+    for el in tree.xpath(_MARKED_XPATH):
+        if _in_reply_box(el):
+            continue
+        text = " ".join(el.text_content().split())
+        if not text or len(text) > _MARKED_CHARS:
+            continue
+        found = header_credits(text, unlabelled=False)
+        found.extend(dateline_credits(text))
         if any(c["role"] in AUTHOR_ROLES for c in found.contributors):
             found.source_outlet = None
             return found

@@ -16,7 +16,14 @@ from .feeds import drop_appended_feed
 from .furniture import strip_image_urls
 from .locate import text_after, text_before
 from .pagemeta import PageMeta
-from .people import AUTHOR_ROLES, labelled_credits, page_author_credits, trailer_credits
+from .people import (
+    AUTHOR_ROLES,
+    labelled_credits,
+    marked_byline_credits,
+    page_author_credits,
+    page_credit_lines,
+    trailer_credits,
+)
 from .titles import (
     article_headline,
     choose_headline,
@@ -25,6 +32,7 @@ from .titles import (
     split_title,
     strip_site_name,
     title_element_before_body,
+    visible_title,
 )
 
 __all__ = ["Story", "chinese_story", "declared_site_name", "plain_story"]
@@ -87,7 +95,12 @@ def chinese_story(
     title: str | None = parts.title or None
     if title and page.h1 is None and site_and_channel_only(title):
         title = title_element_before_body(tree, raw_lines) or title
-    cleaned = clean_chinese_body(raw_lines, titles=[base_title, parts.title, page.title or "", page.h1 or ""])
+    shown = visible_title(tree, title) if title and page.h1 is None else None
+    if shown is not None:
+        title = shown[0]  # the <title>'s part that an element prints as the headline
+    cleaned = clean_chinese_body(
+        raw_lines, titles=[base_title, parts.title, page.title or "", page.h1 or "", title or ""]
+    )
     # A thread's posts are repeated blocks by design; the feed cut would stop at the second.
     lines = (
         cleaned.lines if in_thread else drop_appended_feed(tree, drop_comment_section(cleaned.lines), page)
@@ -95,7 +108,7 @@ def chinese_story(
     credits, meta_lines = cleaned.credits, cleaned.meta_lines
     # The info line under the headline ("2023年06月18日 来源：示例日报 作者：李晓明") is often
     # outside the extracted body; read source and credits from it too.
-    anchor = _headline_anchor(tree, page, title)
+    anchor = shown[1] if shown is not None else _headline_anchor(tree, page, title)
     header = text_after(anchor, 400)
     meta_lines.append(header)  # the date search reads the wider window
     # Some sites print the date line above the headline, in the same header block (qq.com's shape); read
@@ -111,6 +124,10 @@ def chinese_story(
         credits.extend(labelled_credits(tree))
     if not any(c["role"] in AUTHOR_ROLES for c in credits.contributors):
         credits.extend(page_author_credits(tree))
+    if not any(c["role"] in AUTHOR_ROLES for c in credits.contributors):
+        credits.extend(marked_byline_credits(tree))
+    if not any(c["role"] in AUTHOR_ROLES for c in credits.contributors):
+        credits.extend(page_credit_lines(tree))
     return Story(
         title=title,
         lines=lines,

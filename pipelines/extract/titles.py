@@ -25,6 +25,7 @@ __all__ = [
     "split_title",
     "strip_site_name",
     "title_element_before_body",
+    "visible_title",
 ]
 
 # Separators CMSs put between headline, channel and site.  A bare "-" only counts when the
@@ -377,3 +378,41 @@ def title_element_before_body(tree: Any, lines: list[str]) -> str | None:
             if 6 <= len(text) <= 80 and HAN_CHAR.search(text):
                 found = text
     return None
+
+
+# Elements a headline is printed in when a page has no <h1>.
+_HEADLINE_TAGS = ("h2", "h3", "h4", "h5", "div", "p", "span", "strong", "b", "td", "font")
+_MIN_VISIBLE_TITLE = 6
+_MAX_VISIBLE_TITLE = 120
+
+
+def visible_title(tree: Any, title: str) -> tuple[str, Any] | None:
+    """The headline as a reader sees it on a page without <h1>: ``title`` itself or its longest part
+    before a separator that is the whole text of one element, with that element; None when no element
+    shows it.
+
+    Why: the <title> is "headline｜channel｜site" with channel and site names no list knows ("｜新聞速報
+    ｜中時樂活"), and without an <h1> nothing else says where the headline ends; the element printing it
+    does, and it anchors the info line below it (date, "中國時報 邱俐穎／台北報導")."""
+    whole = " ".join(title.split())
+    candidates = {whole} | {
+        " ".join(title[: m.start()].split()) for m in _SEPARATOR.finditer(title) if m.start() > 0
+    }
+    candidates = {c for c in candidates if len(c) >= _MIN_VISIBLE_TITLE}
+    if not candidates:
+        return None
+    best: tuple[str, Any] | None = None
+    for el in tree.iter(*_HEADLINE_TAGS):
+        # Cheap test first: the element's first text (a comment's tail when the CMS marks the headline
+        # "<!--title begin-->") must start a candidate.
+        first = " ".join(next(el.itertext(), "").split())
+        if not first or not any(c.startswith(first) for c in candidates):
+            continue
+        text = " ".join(el.text_content().split())
+        if len(text) > _MAX_VISIBLE_TITLE or text not in candidates:
+            continue
+        if best is None or len(text) > len(best[0]):
+            best = (text, el)
+            if text == whole:
+                break
+    return best

@@ -16,7 +16,7 @@ from datasette import hookimpl
 from markupsafe import Markup
 
 from pipelines.archive.search_text import match_query
-from publish.search import search_filters
+from publish.search import count_from_index, search_filters
 from publish.snippets import is_marked_html, search_snippet
 
 # Searches for frequent words make Datasette look up every matching row several times (rows, count, each
@@ -30,6 +30,13 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
     conn.create_function("escape_fts", 1, match_query, deterministic=True)
     conn.create_function("search_snippet", 2, search_snippet, deterministic=True)
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}").fetchall()
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    # Counts of search-only pages taken from the full-text index (publish.search.index_count_sql).
+    for database in datasette.databases.values():
+        count_from_index(database, datasette)
 
 
 @hookimpl(trylast=True)

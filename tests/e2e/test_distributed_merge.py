@@ -54,7 +54,7 @@ def search(path: Path) -> dict[str, list[tuple[str, str]]]:
     found = {}
     for query in QUERIES:
         rows = db.execute(
-            f"select a.url, a.title from [{FTS_TABLE}] f join articles a on a.id = f.rowid "
+            f"select a.url, a.title from [{FTS_TABLE}] f join articles a on a.search_rowid = f.rowid "
             f"where [{FTS_TABLE}] match ? order by a.url",
             [match_query(query)],
         ).fetchall()

@@ -43,7 +43,8 @@ def _check(db_path: Path) -> dict[str, int]:
     ).fetchall()
     assert twice == [], f"stored twice: {twice}"
     unindexed = db.execute(
-        "select id from articles a where not exists (select 1 from articles_bigrams f where f.rowid = a.id)"
+        "select id from articles a where not exists "
+        "(select 1 from articles_bigrams_docsize f where f.id = a.search_rowid)"
     ).fetchall()
     assert unindexed == [], f"missing from search: {unindexed}"
     assert db["articles_bigrams"].count == db["articles"].count

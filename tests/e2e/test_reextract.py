@@ -58,7 +58,9 @@ def test_changed_fields_are_updated_counted_and_stamped(archive: Path) -> None:
     assert db["article_versions"].count == 0  # the page did not change: no new version
     # The search index follows the restored title.
     hits = db.execute(
-        "select rowid from articles_bigrams where articles_bigrams match ?", [f'"{first["title"][:2]}"']
+        "select id from articles where search_rowid in "
+        "(select rowid from articles_bigrams where articles_bigrams match ?)",
+        [f'"{first["title"][:2]}"'],
     )
     assert first["id"] in {r[0] for r in hits.fetchall()}
     run = next(db.query("select * from crawl_runs where kind = 'reextract'"))

@@ -99,3 +99,41 @@ def test_headline_from_a_title_element_when_the_title_only_names_the_site() -> N
     result = extract_page(page, "https://piyao.example.cn/rumor/detail?id=1")
     assert result is not None
     assert result.title == "徒手抓子弹真的存在吗？"
+
+
+_TW_PROSE = (
+    "<p>"
+    + "國健局資料指出，新規定上路迄今，成年人吸菸率微幅下降，推估三年來減少了四十二萬吸菸人口。" * 3
+    + "</p>"
+)
+
+
+def _no_h1_page(title: str, headline_markup: str) -> bytes:
+    return (
+        f'<html lang="zh-TW"><head><meta charset="utf-8"><title>{title}</title></head><body>'
+        '<div class="nav"><a href="/">首頁</a> <a href="/life">樂活</a></div>'
+        f'<div class="articlebox">{headline_markup}<ul><li>2012-01-12</li><li>中國時報</li>'
+        f"<li>邱俐穎／台北報導</li></ul>{_TW_PROSE}{_TW_PROSE}</div></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<h3><!--title begin-->菸害新法上路3年 癮君子減少42萬人 <!--title end--></h3>",
+        "<div class='title'>菸害新法上路3年 癮君子減少42萬人</div>",
+    ],
+)
+def test_without_h1_the_headline_is_the_titles_part_an_element_prints(markup: str) -> None:
+    """ "｜醫藥健康｜中時樂活｜中時電子報": channel and site names no list knows; the element that prints the
+    headline says where it ends, and anchors the info line under it (date, "邱俐穎／台北報導")."""
+    title = "菸害新法上路3年 癮君子減少42萬人｜醫藥健康｜中時樂活｜中時電子報"
+    article = extract_page(_no_h1_page(title, markup))
+    assert article.title == "菸害新法上路3年 癮君子減少42萬人"
+    assert article.authors == ["邱俐穎"]
+
+
+def test_without_h1_and_no_element_printing_it_the_title_is_split_as_before() -> None:
+    title = "菸害新法上路3年 癮君子減少42萬人｜醫藥健康｜中時樂活｜中時電子報"
+    article = extract_page(_no_h1_page(title, "<p>本報訊</p>"))
+    assert article.title is not None and article.title.startswith("菸害新法上路3年 癮君子減少42萬人")

@@ -13,7 +13,7 @@ import sqlite_utils
 
 from pipelines.archive import runs, store
 from pipelines.archive.merge import MergeError, merge_shards
-from pipelines.archive.schema import FTS_TABLE, open_archive
+from pipelines.archive.schema import FTS_TABLE, SEARCH_IDS_SQL, open_archive
 from pipelines.archive.search_text import match_query
 from pipelines.saving import ArticleSaver
 from pipelines.warc.records import default_warc_dir
@@ -124,9 +124,7 @@ def test_articles_keep_their_ids_keys_and_search_and_a_second_merge_changes_noth
     assert {row["canonical_url"] or row["url"]: row["id"] for row in merged["articles"].rows} == shard_ids
     keys = {r["key"] for r in merged["article_keys"].rows}
     assert "https://news.example.cn/news/3.html" in keys
-    hits = merged.execute(
-        f"select rowid from [{FTS_TABLE}] where [{FTS_TABLE}] match ?", [match_query("中小学")]
-    ).fetchall()
+    hits = merged.execute(SEARCH_IDS_SQL, [match_query("中小学")]).fetchall()
     assert [h[0] for h in hits] == [shard_ids["https://news.example.cn/news/3.html"]]
     assert {r["source"]: r["status"] for r in merged["crawl_runs"].rows} == {
         "site1": "finished",

@@ -34,7 +34,7 @@ PAGES: list[dict[str, str]] = [
 
 @pytest.fixture(params=["sparse", "dense"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """ "dense": every search is taken to match a large share of the archive (written ``+id in (...)``)."""
+    """ "dense": every search is taken to match a large share of the archive (written ``+search_rowid in (...)``)."""
     if request.param == "dense":
         monkeypatch.setattr(publish.search, "DENSE_SHARE", 0.0)
         monkeypatch.setattr(publish.search, "DENSE_MIN_MATCHES", 0)
@@ -85,8 +85,10 @@ async def test_rows_and_count_do_not_depend_on_the_plan(
     assert dense["facet_results"] == sparse["facet_results"]
     searching = any(key.startswith("_search") for key in params)
     sorted_by_unindexed_column = params.get("_sort") == "title"
-    assert ("+id in (select rowid" in dense["query"]["sql"]) is (searching and not sorted_by_unindexed_column)
-    assert "+id in" not in sparse["query"]["sql"] and "+rowid in" not in sparse["query"]["sql"]
+    assert ("+search_rowid in (select rowid" in dense["query"]["sql"]) is (
+        searching and not sorted_by_unindexed_column
+    )
+    assert "+search_rowid in" not in sparse["query"]["sql"] and "+rowid in" not in sparse["query"]["sql"]
 
 
 async def test_search_is_dense_only_for_words_in_a_large_share(
@@ -96,8 +98,8 @@ async def test_search_is_dense_only_for_words_in_a_large_share(
     monkeypatch.setattr(publish.search, "DENSE_SHARE", 0.5)
     total = len(ARTICLES)
     assert len(SEARCHES["青岛"]) >= total / 2 > len(SEARCHES["崂山"])
-    assert "+id in" in (await page(ds, {"_search": "青岛"}))["query"]["sql"]
-    assert "+id in" not in (await page(ds, {"_search": "崂山"}))["query"]["sql"]
+    assert "+search_rowid in" in (await page(ds, {"_search": "青岛"}))["query"]["sql"]
+    assert "+search_rowid in" not in (await page(ds, {"_search": "崂山"}))["query"]["sql"]
 
 
 async def test_dense_search_facets_read_the_facet_index(
@@ -118,15 +120,18 @@ async def test_dense_search_facets_read_the_facet_index(
     data = (await ds.client.get("/archive/articles.json?_search=青岛&_since=2024-01-01&_trace=1")).json()
     facet_sql = [t["sql"] for t in data["_trace"]["traces"] if t["sql"].startswith("select source, region")]
     assert len(facet_sql) == 1  # one query for the four facets
-    assert "indexed by idx_articles_source_region_section_language_published" in facet_sql[0]
+    # Each match looked up by search_rowid (no "+": the page's scan plan is not the facets' plan).
+    assert "indexed by idx_articles_search_rowid_source_region_section_language_published" in facet_sql[0]
+    assert " search_rowid in (select rowid" in facet_sql[0] and "+search_rowid" not in facet_sql[0]
     # A filter on a column the index does not hold: the table is read.
     data = (await ds.client.get("/archive/articles.json?_search=青岛&title__contains=改造&_trace=1")).json()
     facet_sql = [t["sql"] for t in data["_trace"]["traces"] if t["sql"].startswith("select source, region")]
     assert len(facet_sql) == 1 and "indexed by" not in facet_sql[0]
 
 
-def test_the_schema_declares_the_facet_index() -> None:
+def test_the_schema_declares_the_facet_indexes() -> None:
     assert ("source", "region", "section", "language", "published") in ARTICLES_TABLE.indexes
+    assert ("search_rowid", "source", "region", "section", "language", "published") in ARTICLES_TABLE.indexes
 
 
 async def test_covering_index_prefers_one_starting_with_the_grouped_columns(ds: Any) -> None:

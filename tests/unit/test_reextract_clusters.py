@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from pipelines.archive.schema import open_archive
+from pipelines.archive.schema import SEARCH_IDS_SQL, open_archive
 from pipelines.archive.store import save_capture
 from pipelines.saving import ArticleSaver
 from pipelines.warc.records import warc_date
@@ -94,9 +94,7 @@ def test_a_reextracted_text_moves_the_article_to_its_story(tmp_path: Path, make_
     assert cluster_of(db, harbour) == harbour
     assert sizes(db) == {harbour: 1, festival: 2}
     # The search index follows the new text as well.
-    found = db.execute(
-        "select rowid from articles_bigrams where articles_bigrams match ?", ['"啤酒"']
-    ).fetchall()
+    found = db.execute(SEARCH_IDS_SQL, ['"啤酒"']).fetchall()
     assert {row[0] for row in found} == {festival, moved}
 
 

@@ -46,3 +46,10 @@ def test_a_site_gains_its_new_articles_over_each_cycle(elapsed: float, count: in
     assert site.respond(site.articles[count].path, elapsed)[0] == 404  # not published yet
     assert b"Sitemap: http://127.0.0.1:8000/sitemap.xml" in site.respond("/robots.txt", elapsed)[2]
     assert newest.path.encode() in site.respond("/rss.xml", elapsed)[2]
+
+
+def test_the_cold_start_can_be_left_out() -> None:
+    t0, cycle, end = 1000.0, 100.0, 1400.0
+    starts = {"a": [1050.0, 1101.0, 1202.0, 1303.0]}  # the cold start late, the rest on time
+    lags, missed, starved = due_lags(starts, ["a"], t0, end, cycle, limit=10.0, first=1)
+    assert lags == [1.0, 2.0, 3.0] and missed == 0 and starved == set()

@@ -7,14 +7,14 @@ import json
 import sqlite_utils
 
 from pipelines.archive.lookup import find_article_by_keys
-from pipelines.archive.schema import FTS_TABLE
+from pipelines.archive.schema import SEARCH_IDS_SQL
 from pipelines.archive.search_text import match_query
 from pipelines.archive.store import save_article, save_duplicate, stable_id
 from pipelines.dedup.exact import find_duplicate
 
 
 def fts_ids(db: sqlite_utils.Database, query: str) -> list[int]:
-    rows = db.execute(f"select rowid from {FTS_TABLE} where {FTS_TABLE} match ?", [match_query(query)])
+    rows = db.execute(SEARCH_IDS_SQL, [match_query(query)])
     return [r[0] for r in rows.fetchall()]
 
 
