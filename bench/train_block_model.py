@@ -29,7 +29,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,9 +151,11 @@ def page_rows(body: bytes, truth: str) -> tuple[list[list[float]], list[int], li
     return rows, labels, weights, [b.text for b in blocks]
 
 
-def labelled_pages(datasets: Iterable[Path], limit: int | None = None) -> list[PageRows]:
-    """Every page of the sets that has a labelled body, cut into rows."""
-    pages = []
+def labelled_bodies(
+    datasets: Iterable[Path], limit: int | None = None
+) -> Iterator[tuple[Path, dict[str, Any], str, bytes]]:
+    """(set, truth row, site, page bytes) of every page of the sets that has a labelled body (at most
+    ``limit`` truth rows a set): what the block model and the decider are both trained on."""
     sites = label_sites()
     for dataset in distinct_sets(datasets):
         with (dataset / "truth.jsonl").open(encoding="utf-8") as fh:
@@ -164,10 +166,17 @@ def labelled_pages(datasets: Iterable[Path], limit: int | None = None) -> list[P
                 if not (row.get("text") or "").strip():
                     continue
                 body = gzip.decompress((dataset / "pages" / f"{row['id']}.html.gz").read_bytes())
-                rows, labels, weights, texts = page_rows(body, row["text"])
-                if rows:
-                    site, lang = row_site(row, dataset.name, sites), str(row.get("lang") or "")
-                    pages.append(PageRows(dataset.name, row["id"], site, lang, rows, labels, weights, texts))
+                yield dataset, row, row_site(row, dataset.name, sites), body
+
+
+def labelled_pages(datasets: Iterable[Path], limit: int | None = None) -> list[PageRows]:
+    """Every page of the sets that has a labelled body, cut into rows."""
+    pages = []
+    for dataset, row, site, body in labelled_bodies(datasets, limit):
+        rows, labels, weights, texts = page_rows(body, row["text"])
+        if rows:
+            lang = str(row.get("lang") or "")
+            pages.append(PageRows(dataset.name, row["id"], site, lang, rows, labels, weights, texts))
     return pages
 
 
@@ -283,28 +292,20 @@ def choice_rows(
     """The decider's rows: every labelled Chinese page, read with ``models[its site]`` (a block model that
     never saw that site) or ``default``."""
     rows = []
-    sites = label_sites()
-    for dataset in distinct_sets(datasets):
-        with (dataset / "truth.jsonl").open(encoding="utf-8") as fh:
-            for i, line in enumerate(fh):
-                if limit is not None and i >= limit:
-                    break
-                row = json.loads(line)
-                truth = row.get("text") or ""
-                if not truth.strip() or not str(row.get("lang") or "").startswith("zh"):
-                    continue
-                body = gzip.decompress((dataset / "pages" / f"{row['id']}.html.gz").read_bytes())
-                found = rules_lines(body, row.get("url"))
-                if found is None:
-                    continue
-                tree, h1, lines = found
-                site = row_site(row, dataset.name, sites)
-                choice = body_choice(lines, tree, h1, models.get(site, default))
-                if choice is None:
-                    continue
-                model_f1, rules_f1 = body_f1("\n".join(choice[0]), truth), body_f1("\n".join(lines), truth)
-                weight = abs(model_f1 - rules_f1) + DECIDER_FLOOR
-                rows.append(ChoiceRow(site, choice[1], int(model_f1 > rules_f1), weight))
+    for _, row, site, body in labelled_bodies(datasets, limit):
+        if not str(row.get("lang") or "").startswith("zh"):
+            continue
+        found = rules_lines(body, row.get("url"))
+        if found is None:
+            continue
+        tree, h1, lines = found
+        choice = body_choice(lines, tree, h1, models.get(site, default))
+        if choice is None:
+            continue
+        truth = row["text"]
+        model_f1, rules_f1 = body_f1("\n".join(choice[0]), truth), body_f1("\n".join(lines), truth)
+        weight = abs(model_f1 - rules_f1) + DECIDER_FLOOR
+        rows.append(ChoiceRow(site, choice[1], int(model_f1 > rules_f1), weight))
     return rows
 
 
