@@ -29,11 +29,11 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
-from publish.search import search_config, search_only_subquery
+from publish.search import RECENT_MATCHES, search_config, search_only_subquery
 
 FACET_TYPE = "columns"
 # The most rows of a search whose facets are counted (the most recently archived ones); see the docstring.
-FACET_ROWS = 20_000
+FACET_ROWS = RECENT_MATCHES
 
 
 # A single pass groups by every facet column at once; facet columns have few values, so the combinations are

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from publish.search import RECENT_MATCHES
+
 RANKED_SEARCH = "search"
 # bm25 reads every match: a word in a third of a million articles would take about a second. A query with more
 # matches than this is ranked among its RANK_ROWS most recently archived matches (the highest row ids of the
 # index), as the description says; rarer words, and words together that match fewer, over the whole archive.
-RANK_ROWS = 20_000
+RANK_ROWS = RECENT_MATCHES
 
 CANNED_QUERIES: dict[str, dict[str, Any]] = {
     RANKED_SEARCH: {

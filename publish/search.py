@@ -32,6 +32,10 @@ from datasette.utils.asgi import BadRequest
 
 from pipelines.archive.schema import SEARCH_PENDING
 
+# The most matches a bounded search page reads (its facets, its bm25 ranking): the most recently archived.
+# One figure for both, so a frequent word's facets and its ranking speak of the same articles.
+RECENT_MATCHES = 20_000
+
 # A search matching at least this share of the table's rows is answered by scanning an index in the page's
 # order (see the module docstring); rarer ones by looking their rows up.
 DENSE_SHARE = 0.125
