@@ -16,7 +16,7 @@ from w3lib.encoding import resolve_encoding
 
 from pipelines.headers import Headers, header_value
 
-__all__ = ["OVERRIDES", "declared_charset", "normalise_charset"]
+__all__ = ["GB2312_PROPER", "OVERRIDES", "declared_charset", "normalise_charset"]
 
 OVERRIDES = {
     # Labels of GBK (the WHATWG standard lists them) that Python's codec registry does not know: GB18030,
@@ -34,6 +34,11 @@ OVERRIDES = {
     # before any label; without one, the label is a mislabel of UTF-8.
     "unicode": "utf-8",
 }
+
+# GB2312 itself, the codec of its 6,763 everyday Han characters: for measuring how common a text's
+# characters are (pipelines.extract.decode.repair_mojibake), never for reading a page (the label is read as
+# GB18030 above).
+GB2312_PROPER = "gb2312"
 
 _CONTENT_TYPE_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:\-]+)", re.I)
 

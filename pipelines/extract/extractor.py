@@ -19,7 +19,7 @@ import trafilatura
 
 from .block_model import BlockModel, replacement_body
 from .body import body_document
-from .decode import decode_html
+from .decode import decode_html, repair_mojibake
 from .flags import extraction_flags
 from .images import absolute, article_images, lead_image
 from .keywords import split_keywords
@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 EXTRACTOR_NAME = "newsarchive"
-EXTRACTOR_VERSION = f"1.2+trafilatura-{trafilatura.__version__}"
+EXTRACTOR_VERSION = f"1.3+trafilatura-{trafilatura.__version__}"
 MIN_BODY_CHARS = 4
 
 
@@ -130,6 +130,11 @@ def _extract(
     block_model: BlockModel | None = None,
 ) -> ExtractedArticle:
     html, encoding = decode_html(body, headers)
+    repair = repair_mojibake(html)
+    if repair is not None:
+        # Why: the page reached us already misread (Chinese bytes decoded with a Western code page and saved
+        # so); read back, and flagged, since the text is our reading of its bytes, not the page's own.
+        html, encoding = repair.text, repair.encoding
     html = sanitize_html(html)  # markup whose cost grows faster than its size, bounded (issue 14)
     tree = parse_html(html)
     if tree is None:
@@ -243,5 +248,6 @@ def _extract(
             authors=people.authors,
             block=block,
             block_used=block_used,
+            encoding_repaired=repair is not None,
         ),
     )

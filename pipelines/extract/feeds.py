@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .flags import SHORT_BODY_CHARS
 from .locate import line_sources
 from .pagemeta import PageMeta
 
@@ -30,6 +31,16 @@ def _feed_list(el: Any) -> Any:
     return None
 
 
+def _other_headline(el: Any, page: PageMeta) -> bool:
+    """Does ``el`` sit in an <h1> other than the page's headline (another story's)?"""
+    h1 = el if el.tag == "h1" else next(el.iterancestors("h1"), None)
+    return h1 is not None and h1 is not page.h1_element
+
+
+def _chars(lines: list[str]) -> int:
+    return sum(len("".join(line.split())) for line in lines)
+
+
 def drop_appended_feed(tree: Any, lines: list[str], page: PageMeta) -> list[str]:
     """Cut the body where another article begins after it.
 
@@ -40,9 +51,15 @@ def drop_appended_feed(tree: Any, lines: list[str], page: PageMeta) -> list[str]
     if len(lines) < 2:
         return lines
     sources = line_sources(tree, lines)
-    first = next((s for s in sources if s is not None), None)
-    if first is None:
+    found = next((i for i, s in enumerate(sources) if s is not None), None)
+    if found is None:
         return lines
+    first = sources[found]
+    # A line joined from several elements ("<span>【</span>#话题#<span>】</span> 据…") is not found by its
+    # start. When the article's lines are such, the first line found can be the next story's headline: with
+    # a body above it (more than the flags call short), that second headline ends the article.
+    if found > 0 and _other_headline(first, page) and _chars(lines[:found]) >= SHORT_BODY_CHARS:
+        return lines[:found]
     # The article's own block: the first paragraph's parent for a later <h1> (Chinese CMSs use
     # <h1> for headlines only), two levels up for feed lists (the article's own lists and
     # sections sit within that).
@@ -50,13 +67,11 @@ def drop_appended_feed(tree: Any, lines: list[str], page: PageMeta) -> list[str]
     block = parent.getparent() if parent.getparent() is not None else parent
     near, wide = set(parent.iter()), set(block.iter())
     above = set(first.iterancestors())
-    headline = page.h1_element
     for index in range(1, len(lines)):
         el = sources[index]
         if el is None:
             continue
-        h1 = el if el.tag == "h1" else next(el.iterancestors("h1"), None)
-        if el not in near and h1 is not None and h1 is not headline:
+        if el not in near and _other_headline(el, page):
             return lines[:index]
         if el in wide:
             continue

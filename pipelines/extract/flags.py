@@ -30,6 +30,8 @@ FLAGS = {
     "body_looks_like_login": "body holds a login or registration box",
     "title_differs_from_h1": "the stored title is neither the page's <h1> nor contains it",
     "text_repeated": "a large part of the body is repeated",
+    "encoding_repaired": "the page had been misread before it reached us (Chinese bytes decoded with a "
+    "Western code page, pipelines.extract.decode.repair_mojibake); its text is our reading of those bytes",
 }
 
 SHORT_BODY_CHARS = 100
@@ -110,6 +112,7 @@ def extraction_flags(
     authors: Sequence[str],
     block: MainBlock | None,
     block_used: bool,
+    encoding_repaired: bool = False,
 ) -> list[str]:
     """The names of the flags (keys of :data:`FLAGS`) that hold for one extracted article, in that order."""
     chars = _chars("".join(lines))
@@ -126,5 +129,6 @@ def extraction_flags(
         "body_looks_like_login": looks_like_login(lines),
         "title_differs_from_h1": title_differs(title, h1),
         "text_repeated": repeated_share(lines) >= _REPEAT_SHARE,
+        "encoding_repaired": encoding_repaired,
     }
     return [name for name in FLAGS if holds[name]]

@@ -245,7 +245,10 @@ def _printed_only_in(texts: list[Any], day: date, marks: re.Pattern[str]) -> boo
     """Whether every visible text (of ``texts``, the page's) that prints ``day`` sits in a container whose
     class or id matches ``marks`` (False when no single text prints it)."""
     pattern = _day_pattern(day)
-    holders = [node for node in texts if pattern.search(node)]
+    # Every way of writing the day holds its number: the substring test skips the regex (six alternatives
+    # tried at each character) for nearly every text of the page.
+    number = str(day.day)
+    holders = [node for node in texts if number in node and pattern.search(node)]
     return bool(holders) and all(_container(node, marks) is not None for node in holders)
 
 
@@ -371,13 +374,16 @@ def published(
     partial = parse_partial_date(raw, default_tz=tz_name) if raw else None
     day = _htmldate(tree, doc, page, url)
     # Where the reader's test is on, htmldate's day must be printed outside the story's paragraphs (or in
-    # the URL); a year or month alone counts on a Chinese page only where its date lines print it.
-    seen = (
-        f"{url or ''}\n{_COPYRIGHT_YEARS.sub(' ', outside())}"
-        if checked
-        else f"{url or ''}\n{shown_text(tree)}"
-    )
-    found = _htmldate_day(day, tz_name, seen) if day else None
+    # the URL); a year or month alone counts on a Chinese page only where its date lines print it. (The
+    # page's text is read only when htmldate gave a day to check.)
+    found = None
+    if day:
+        seen = (
+            f"{url or ''}\n{_COPYRIGHT_YEARS.sub(' ', outside())}"
+            if checked
+            else f"{url or ''}\n{shown_text(tree)}"
+        )
+        found = _htmldate_day(day, tz_name, seen)
     if found is not None and checked and found.precision in ("year", "month"):
         # A year or a month printed only beside the story (a blog's archive "2024 年 5 月" in its sidebar)
         # is not the story's.
