@@ -418,11 +418,13 @@ def capture_values(fetch: Mapping[str, Any], run_id: int) -> dict[str, Any]:
         "Last-Modified": fetch["fetched_at"],
         "Etag": f'"{body_digest[:16]}"',
     }
+    # As crawler/item_pipelines/store.py describes a page: its headers are the dict captures.headers holds
+    # (crawler.support.response_headers gives both), not another spelling of it.
     document = {
         "name": fetch["url"],
         "fetched_at": fetch["fetched_at"],
         "url": fetch["url"],
-        "headers": {k.lower(): v for k, v in headers.items()},
+        "headers": headers,
         "status": 200,
         "path": None,
         "source": fetch["source"],
@@ -430,10 +432,13 @@ def capture_values(fetch: Mapping[str, Any], run_id: int) -> dict[str, Any]:
         "kind": "html",
         "aliases": [],
     }
+    # The capture's time is when the request went out, to the microsecond (crawler/warc_middleware.py); the
+    # document's, when the spider saw the response, to the second.
+    began = datetime.fromisoformat(fetch["fetched_at"]) - timedelta(milliseconds=350)
     return {
         "run_id": run_id,
         "url": fetch["url"],
-        "fetched_at": fetch["fetched_at"],
+        "fetched_at": began.isoformat(timespec="microseconds"),
         "status": 200,
         "content_type": headers["Content-Type"],
         "headers": headers,
@@ -490,6 +495,34 @@ def db_bytes(path: Path) -> int:
     return sum(Path(str(path) + s).stat().st_size for s in ("", "-wal") if Path(str(path) + s).exists())
 
 
+WAL_PAGES = 50_000  # 200 MB of WAL between checkpoints (see build)
+
+
+def _commit(db: sqlite_utils.Database) -> None:
+    if db.conn.in_transaction:
+        db.conn.execute("COMMIT")
+
+
+def _rollback(db: sqlite_utils.Database) -> None:
+    if db.conn.in_transaction:
+        db.conn.execute("ROLLBACK")
+
+
+def _group_commit(db: sqlite_utils.Database, saver: ArticleSaver, event: Event) -> None:
+    """Store the fetches between two clustering batches in one transaction (up to CLUSTER_BATCH articles and
+    their duplicates) instead of one each: ArticleSaver.save nests in it as a savepoint, so every row is
+    written exactly as a crawl writes it; only the number of commits differs. A commit is most of the storing
+    process's time on one core (FTS5 writes its pending terms as a new segment at each commit), and the bench
+    must reach a million articles in one session. Clustering still runs in a transaction of its own, timed
+    alone: the group is committed before a fetch that will make a batch full, and before an edit of a stored
+    page ("update"), which ArticleSaver re-clusters inside the article's own transaction (its commit inside
+    a savepoint would end the group)."""
+    if db.conn.in_transaction and (event.kind == "update" or len(saver.pending) >= saver.batch - 1):
+        db.conn.execute("COMMIT")
+    elif not db.conn.in_transaction and event.kind != "update" and len(saver.pending) < saver.batch - 1:
+        db.conn.execute("BEGIN IMMEDIATE")
+
+
 def build(
     folder: Path,
     target: int,
@@ -498,6 +531,7 @@ def build(
     *,
     measure_after: bool = True,
     cache_kb: int | None = None,
+    group_commits: bool = True,
 ) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "archive.db"
@@ -507,6 +541,11 @@ def build(
         declare_sources(db)
     saver = TimedSaver(db)
     caught_up = saver.open()
+    # Checkpoints of the WAL every WAL_PAGES pages rather than SQLite's 1,000: a page the build changes
+    # again and again (the LSH b-tree's, the search index's) is copied into the database once per
+    # checkpoint, and at 1,000 pages the disk's write-back throttled the build. Only when the writes reach
+    # the file changes; what is written does not.
+    db.execute(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
     if (
         cache_kb is not None
     ):  # a smaller page cache than ArticleSaver's: the cache pressure of a larger archive
@@ -517,6 +556,7 @@ def build(
     outcomes: dict[str, int] = {}
     started, cpu_started, done_at_start = time.perf_counter(), time.process_time(), count
     stream = events()
+    replayed = progress["events"] + 1024  # at most a clustering batch was stored past progress.json
     for _ in range(progress["events"]):  # the events already stored (events are cheap until materialized)
         next(stream)
     pending_points = sorted(p for p in checkpoints if p not in progress["checkpoints"] and p > count)
@@ -526,13 +566,19 @@ def build(
     blocks = (list(itertools.islice(stream, 1024)) for _ in itertools.count())
     pool = multiprocessing.get_context("fork").Pool(1)
     try:
-        ahead = pool.map_async(make_record, next(blocks), chunksize=64)
+        next_events = next(blocks)
+        ahead = pool.map_async(make_record, next_events, chunksize=64)
         while count < target:
-            block = ahead.get()
-            ahead = pool.map_async(make_record, next(blocks), chunksize=64)
-            for fetch, record in block:
+            block_events, block = next_events, ahead.get()
+            next_events = next(blocks)
+            ahead = pool.map_async(make_record, next_events, chunksize=64)
+            for event, (fetch, record) in zip(block_events, block, strict=True):
                 if count >= target:
                     break
+                # Fetches replayed after a restart may find a stored article changed (a later edit was
+                # stored before the stop): re-clustered inside its transaction, so not grouped.
+                if group_commits and progress["events"] >= replayed:
+                    _group_commit(db, saver, event)
                 capture = functools.partial(_capture_row, db, fetch, run_id)
                 saved = saver.save(record, run_id=run_id, capture_id=capture)
                 outcomes[saved.outcome] = outcomes.get(saved.outcome, 0) + 1
@@ -557,13 +603,16 @@ def build(
                     )
                 if pending_points and count >= pending_points[0]:
                     saver.flush()
+                    _commit(db)
                     _save_progress(folder, progress)
                     checkpoint(db, path, folder, saver, count, log, measure_after=measure_after)
                     progress["checkpoints"].append(pending_points.pop(0))
                     _save_progress(folder, progress)
         saver.close()
+        _commit(db)
         _save_progress(folder, progress)
     finally:
+        _rollback(db)  # a group left open by an error: what it held is replayed on the next run
         pool.terminate()
         finish_run(
             db,
@@ -852,9 +901,11 @@ def query_costs(path: Path, log: Log, word: str = "青岛") -> None:
     as publish/search.py and facets.py write them for the snapshot's layout of the search index: the earlier
     one (row ids = articles.id, counted and faceted by scanning) or the contentless one (row ids =
     articles.search_rowid, counted from the index, facets looked up by search_rowid, at most FACET_ROWS)."""
+    from pipelines.archive.facet_counts import FACET_COLUMNS, facet_counts_are_current
     from pipelines.archive.schema import FTS_TABLE
     from pipelines.archive.search_text import match_query
-    from publish.facets import FACET_ROWS
+    from publish.counts import kept_combinations_sql, kept_count_sql, kept_where
+    from publish.facets import FACET_ROWS, MAX_COMBINATIONS, combinations_sql
 
     db = sqlite3.connect(path)
     db.execute("PRAGMA mmap_size = 1073741824")  # as publish/plugins/archive_search.py sets it
@@ -890,22 +941,45 @@ def query_costs(path: Path, log: Log, word: str = "青岛") -> None:
             f"{word}: facets of all matches (unused)": f"select {facets}, count(*) from articles indexed by "
             f"{index} where search_rowid in ({match}) group by {facets}",
         }
+    # The facet page (?region=R&section=S) and the list: what counting and grouping the articles costs (the
+    # plan before the kept facet counts, and still the plan of an archive without them) and what the pages
+    # run when the archive keeps them (publish/counts.py): sums over articles_facet_counts.
+    kept = facet_counts_are_current(db)
+    unused = " (unused)" if kept else ""
+    where = 'where "region" = :region and "section" = :section '
     queries |= {
         f"{word}: bm25 top 20": f"{match} order by bm25([{FTS_TABLE}]) limit 20",
-        "unfiltered facet: source": "select source, count(*) from articles group by source "
+        f"unfiltered facet: source{unused}": "select source, count(*) from articles group by source "
         "order by 2 desc limit 31",
-        "unfiltered facet: section": "select section, count(*) from articles group by section "
+        f"unfiltered facet: section{unused}": "select section, count(*) from articles group by section "
         "order by 2 desc limit 31",
+        f"facet page: count of articles{unused}": f"select count(*) from articles {where}",
+        f"facet page: facets, one pass{unused}": combinations_sql(
+            list(FACET_COLUMNS), f"from articles {where}"
+        ),
     }
+    if kept:
+        kept_where_sql = kept_where(where) or ""
+        queries |= {
+            "unfiltered: count (kept counts)": kept_count_sql("select count(*) from articles ") or "",
+            "unfiltered: facets (kept combinations)": kept_combinations_sql(
+                list(FACET_COLUMNS), "", MAX_COMBINATIONS + 1
+            ),
+            "facet page: count (kept counts)": kept_count_sql(f"select count(*) from articles {where}") or "",
+            "facet page: facets (kept combinations)": kept_combinations_sql(
+                list(FACET_COLUMNS), kept_where_sql, MAX_COMBINATIONS + 1
+            ),
+        }
+    params = {"q": match_query(word), "region": REGIONS[0], "section": SECTIONS[0]}
     count = db.execute("select count(*) from articles").fetchone()[0]
     for label, sql in queries.items():
         best = float("inf")
         for _ in range(3):
             began = time.perf_counter()
-            rows = db.execute(sql, {"q": match_query(word)}).fetchall()
+            rows = db.execute(sql, params).fetchall()
             best = min(best, time.perf_counter() - began)
         shown = rows[0][0] if len(rows) == 1 else f"{len(rows)} rows"
-        log(f"{path.name} ({count} articles): {label:<34} {best * 1000:8.1f} ms  ({shown})")
+        log(f"{path.name} ({count} articles): {label:<40} {best * 1000:8.1f} ms  ({shown})")
     db.close()
 
 
@@ -914,21 +988,72 @@ def query_costs(path: Path, log: Log, word: str = "青岛") -> None:
 MIGRATION_WORDS = ["青岛", "崂山", "记者", "发展", "工作", "the", "said", "黄岛 游客", "市南区", "经济发展"]
 
 
-def migrate(path: Path, log: Log) -> None:
-    """Open a snapshot of the earlier layout (content stored, row ids = articles.id) with the current code,
-    which upgrades its search index in one transaction (``schema.ensure_search_index``): the time, the
-    searches' results before and after (article ids, compared), then ``VACUUM`` and the size per article."""
-    from pipelines.archive.schema import FTS_TABLE, SEARCH_IDS_SQL, search_index_is_current
+def _ranked(db: sqlite3.Connection, bm25: str, word: str) -> list[tuple[int, float]]:
+    """The ranked search's order for ``word``: (search row id, bm25 score) of its best 50 matches."""
+    from pipelines.archive.schema import FTS_TABLE
     from pipelines.archive.search_text import match_query
+
+    sql = (
+        f"select rowid, {bm25} from [{FTS_TABLE}] where [{FTS_TABLE}] match ? order by {bm25}, rowid limit 50"
+    )
+    return db.execute(sql, [match_query(word)]).fetchall()
+
+
+def _documents(db: sqlite3.Connection) -> dict[int, Any]:
+    """Every capture's document as a reader gets it (``capture_document.expand``)."""
+    from pipelines.archive import capture_document
+
+    cursor = db.execute("select * from captures where document is not null")
+    names = [d[0] for d in cursor.description]
+    return {row[0]: capture_document.expand(dict(zip(names, row, strict=True))) for row in cursor}
+
+
+def _candidates(db: sqlite3.Connection, signatures: list[tuple[int, bytes]]) -> list[list[int]]:
+    """The LSH candidates (after the signature estimate) of stored articles, looked up as clustering does."""
+    from pipelines.dedup import near as nd
+
+    wrapped = sqlite_utils.Database(db)
+    found = []
+    for article_id, signature in signatures:
+        candidates = nd.lsh_candidates(wrapped, nd.lsh_buckets(signature), exclude=article_id)
+        found.append(nd.likely_candidates(wrapped, signature, candidates))
+    return found
+
+
+def migrate(path: Path, log: Log, *, sample: int = 2000) -> None:
+    """Open a snapshot COPY of an earlier layout with the current code, which upgrades it (ensure_db_shape:
+    the search index and the captures' documents; ensure_clusters: the near-duplicate index), timed; then
+    what a user and clustering get, compared before and after: the searches' article ids, the ranked search's
+    order and bm25 scores, every capture's document, the LSH candidates of ``sample`` articles; FTS5's
+    integrity-check, ``VACUUM`` and the size per article."""
+    from pipelines.archive.schema import BM25_SQL, FTS_TABLE, SEARCH_IDS_SQL, search_index_is_current
+    from pipelines.archive.search_text import match_query
+    from pipelines.dedup import near as nd
+    from pipelines.dedup.clusters import ensure_clusters
 
     raw = sqlite3.connect(path)
     count = raw.execute("select count(*) from articles").fetchone()[0]
     layout = raw.execute("select sql from sqlite_master where name = ?", [FTS_TABLE]).fetchone()[0]
     old_layout = "content=''" not in layout
+    title_first = "(title,text," in "".join(layout.split()).lower()  # the column order before 2026-12-07
+    old_bm25 = f"bm25([{FTS_TABLE}], {'5.0, 1.0' if title_first else '1.0, 5.0'})"
     before = {}
+    ranked_before = {}
     for word in MIGRATION_WORDS:
         sql = f"select rowid from [{FTS_TABLE}] where [{FTS_TABLE}] match ?" if old_layout else SEARCH_IDS_SQL
         before[word] = sorted(row[0] for row in raw.execute(sql, [match_query(word)]))
+        if not old_layout:  # row ids are search_rowid, kept by the upgrade
+            ranked_before[word] = _ranked(raw, old_bm25, word)
+    documents_before = _documents(raw)
+    signatures = raw.execute(
+        f"select article_id, signature from [{nd.SIGNATURES_TABLE}] order by article_id limit ?", [sample]
+    ).fetchall()
+    wide = nd.get_state(sqlite_utils.Database(raw), "index_signature") == nd._WIDE_BUCKETS_SIGNATURE
+    bits, nd.BUCKET_BITS = nd.BUCKET_BITS, 64 if wide else nd.BUCKET_BITS  # the look-ups of the old layout
+    try:
+        candidates_before = _candidates(raw, signatures)
+    finally:
+        nd.BUCKET_BITS = bits
     raw.close()
     log(
         f"{path.name}: {count} articles, {db_bytes(path) / count / 1024:.2f} KB per article "
@@ -938,7 +1063,12 @@ def migrate(path: Path, log: Log) -> None:
     db = open_archive(str(path))
     took = time.perf_counter() - began
     assert search_index_is_current(db)
-    log(f"{path.name}: search index upgraded (open_archive) in {took:.1f} s")
+    log(f"{path.name}: upgraded by open_archive (search index, capture documents) in {took:.1f} s")
+    began = time.perf_counter()
+    ensure_clusters(db)
+    log(
+        f"{path.name}: near-duplicate index upgraded (ensure_clusters) in {time.perf_counter() - began:.1f} s"
+    )
     after = {
         word: sorted(row[0] for row in db.execute(SEARCH_IDS_SQL, [match_query(word)])) for word in before
     }
@@ -947,11 +1077,50 @@ def migrate(path: Path, log: Log) -> None:
         f"{path.name}: search results identical before and after for {len(same)} of {len(before)} queries "
         f"({sum(len(ids) for ids in after.values())} matches in all)"
     )
+    if ranked_before:
+        same = [w for w in ranked_before if _ranked(db.conn, BM25_SQL, w) == ranked_before[w]]
+        log(
+            f"{path.name}: ranked search (best 50, bm25 scores compared exactly) identical for {len(same)} "
+            f"of {len(ranked_before)} queries"
+        )
+    documents_after = _documents(db.conn)
+    same_documents = sum(documents_before[i] == documents_after.get(i) for i in documents_before)
+    log(
+        f"{path.name}: capture documents identical as read for {same_documents} of {len(documents_before)}; "
+        f"{db.execute('select avg(length(document)) from captures').fetchone()[0]:.0f} bytes on average now"
+    )
+    candidates_after = _candidates(db.conn, signatures)
+    same_candidates = sum(a == b for a, b in zip(candidates_before, candidates_after, strict=True))
+    log(
+        f"{path.name}: LSH candidates (after the signature estimate) identical for {same_candidates} of "
+        f"{len(signatures)} articles ({sum(map(len, candidates_after))} candidates in all)"
+    )
     began = time.perf_counter()
     db.execute(f"insert into [{FTS_TABLE}] ([{FTS_TABLE}]) values ('integrity-check')")
     log(f"{path.name}: FTS5 integrity-check passed in {time.perf_counter() - began:.1f} s")
     db.close()
     vacuum(path, log)
+
+
+def sizes(path: Path, log: Log, floor_kb: float = 0.005) -> None:
+    """``dbstat`` of a (vacuumed) database: per table and index, KB per article of pages, payload and unused
+    space, those of at least ``floor_kb``; then the total and the file."""
+    db = sqlite3.connect(path)
+    count = db.execute("select count(*) from articles").fetchone()[0]
+    rows = db.execute(
+        "select name, sum(pgsize), sum(payload), sum(unused) from dbstat group by name order by 2 desc"
+    ).fetchall()
+    pages = db.execute("pragma page_count").fetchone()[0] * db.execute("pragma page_size").fetchone()[0]
+    db.close()
+    per = 1024 * count
+    for name, size, payload, unused in rows:
+        if size / per >= floor_kb:
+            log(
+                f"{path.name}: {name:<52} {size / per:6.3f} KB per article "
+                f"(payload {payload / per:6.3f}, unused {unused / per:6.3f})"
+            )
+    total = sum(row[1] for row in rows)
+    log(f"{path.name}: {count} articles, dbstat {total / per:.3f} KB per article, file {pages / per:.3f}")
 
 
 def vacuum(path: Path, log: Log) -> None:
@@ -1034,6 +1203,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument(
         "--cache-kb", type=int, help="page cache of the storing connection (default: ArticleSaver's)"
     )
+    b.add_argument(
+        "--commit-each",
+        action="store_true",
+        help="commit every fetch on its own, as a crawl does (default: one commit per clustering batch)",
+    )
     m = sub.add_parser("measure")
     m.add_argument("--db", type=Path, required=True)
     m.add_argument("--rounds", type=int, default=40)
@@ -1051,7 +1225,10 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--db", type=Path, required=True)
     f.add_argument("--limit", type=int)
     f.add_argument("--log", type=Path)
-    u = sub.add_parser("migrate", help="upgrade a COPY of a snapshot's search index, timed and checked")
+    z = sub.add_parser("sizes", help="dbstat: KB per article of each table and index")
+    z.add_argument("--db", type=Path, required=True)
+    z.add_argument("--log", type=Path)
+    u = sub.add_parser("migrate", help="upgrade a COPY of a snapshot, timed and checked")
     u.add_argument("--db", type=Path, required=True)
     u.add_argument("--log", type=Path)
     v = sub.add_parser("vacuum", help="VACUUM INTO beside a COPY of a snapshot, then put in its place")
@@ -1063,13 +1240,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         points = [int(p) for p in args.checkpoints.split(",") if p]
         log = Log(args.dir / "results.log")
-        build(args.dir, args.target, points, log, measure_after=not args.no_measure, cache_kb=args.cache_kb)
+        build(
+            args.dir,
+            args.target,
+            points,
+            log,
+            measure_after=not args.no_measure,
+            cache_kb=args.cache_kb,
+            group_commits=not args.commit_each,
+        )
     elif args.command == "measure":
         measure(args.db, args.rounds, Log(args.log))
     elif args.command == "reextract":
         reextract_sample(args.db, args.sample, args.workers, Log(args.log), min_articles=args.min_articles)
     elif args.command == "query-costs":
         query_costs(args.db, Log(args.log))
+    elif args.command == "sizes":
+        sizes(args.db, Log(args.log))
     elif args.command == "migrate":
         migrate(args.db, Log(args.log))
     elif args.command == "vacuum":
@@ -1079,7 +1266,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "rate":
         scratch = Path("/tmp") / f"archive-scale-rate-{os.getpid()}"
         shutil.rmtree(scratch, ignore_errors=True)
-        build(scratch, args.count, [], Log(None), measure_after=False)
+        build(scratch, args.count, [], Log(None), measure_after=False, group_commits=False)
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
 

@@ -4,9 +4,12 @@ Datasette's column facet runs one query per facet, each wrapping the page's whol
 of ``articles`` each of those queries reads every matching row again, four times for the four configured
 facets, and the rows are wide (the text is inline). This facet type groups the matching rows by all its
 columns at once, in one query, and sums the combinations per column in Python: the same counts, order,
-labels and links as Datasette's column facet (the results say type ``column``). Unfiltered pages keep
-Datasette's per-column queries: each reads its own ``(column, published)`` index already in order, which is
-cheaper than any single pass over the table.
+labels and links as Datasette's column facet (the results say type ``column``). A page of articles that is
+unfiltered or filtered only by equalities on the facet columns (``?region=青岛&section=社会``) reads its
+combinations, already counted, from the table that triggers keep (pipelines.archive.facet_counts, through
+publish/counts.py): a few thousand rows whatever the archive's size, where grouping the matching articles
+grows with it. Other unfiltered pages keep Datasette's per-column queries: each reads its own ``(column,
+published)`` index already in order, which is cheaper than any single pass over the table.
 
 Facets of a search are counted over its matches: each match looked up by ``search_rowid`` (the full-text
 index's row id, publish/search.py) in a narrow index that starts with it and holds every column the facets
@@ -29,6 +32,8 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
+from pipelines.archive.facet_counts import COUNTED_TABLE, FACET_COLUMNS
+from publish.counts import kept_combinations_sql, kept_counts_current, kept_where
 from publish.search import RECENT_MATCHES, search_config, search_only_subquery
 
 FACET_TYPE = "columns"
@@ -114,11 +119,6 @@ class ArchiveColumnFacet(ColumnFacet):
 
     async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
         configs = self.get_configs()
-        from_sql = await self._from_sql() if configs else None
-        if from_sql is None:
-            # Unfiltered (or not a plain table query): Datasette's per-column queries.
-            return await self._per_column()
-
         columns: list[str] = []
         sources: dict[str, str] = {}
         for source_and_config in configs:
@@ -128,21 +128,30 @@ class ArchiveColumnFacet(ColumnFacet):
                 columns.append(column)
                 sources[column] = source_and_config["source"]
         facet_size = self.get_facet_size()
-        page_from_sql = from_sql
-        from_sql, order = await self._hinted(from_sql, columns)
-        from_sql, sample = await self._bounded(from_sql, page_from_sql)
-        sql = combinations_sql(order, from_sql)
-        time_limit = self.ds.setting("facet_time_limit_ms") * len(columns)
-        try:
-            rows = (
-                await self.ds.execute(
-                    self.database, sql, self.params, truncate=False, custom_time_limit=time_limit
-                )
-            ).rows
-        except QueryInterrupted:
-            return [], columns
-        if len(rows) > MAX_COMBINATIONS:
-            return await self._per_column()
+        sample = None
+        order = columns
+        # The combinations kept counted (publish/counts.py), else grouped from the page's rows.
+        rows = await self._kept_rows(columns) if columns else None
+        if rows is None:
+            from_sql = await self._from_sql() if configs else None
+            if from_sql is None:
+                # Unfiltered without kept counts (or not a plain table query): Datasette's per-column queries.
+                return await self._per_column()
+            page_from_sql = from_sql
+            from_sql, order = await self._hinted(from_sql, columns)
+            from_sql, sample = await self._bounded(from_sql, page_from_sql)
+            sql = combinations_sql(order, from_sql)
+            time_limit = self.ds.setting("facet_time_limit_ms") * len(columns)
+            try:
+                rows = (
+                    await self.ds.execute(
+                        self.database, sql, self.params, truncate=False, custom_time_limit=time_limit
+                    )
+                ).rows
+            except QueryInterrupted:
+                return [], columns
+            if len(rows) > MAX_COMBINATIONS:
+                return await self._per_column()
         per_column = dict(zip(order, facet_counts(rows, len(order), facet_size + 1), strict=True))
         results = [
             await self._facet_info(column, sources[column], per_column[column], facet_size)
@@ -159,16 +168,40 @@ class ArchiveColumnFacet(ColumnFacet):
             info["type"] = ColumnFacet.type
         return results, timed_out
 
-    async def _from_sql(self) -> str | None:
-        """``from <table> where ...`` of the page's query when it is a filtered query of a table."""
+    async def _kept_rows(self, columns: list[str]) -> list[Any] | None:
+        """The combinations of ``columns`` with their counts, read from the kept counts (publish/counts.py)
+        when the page is of the counted table, unfiltered or filtered only by equalities on counted columns,
+        and the facet columns are counted; else None."""
+        if self.table != COUNTED_TABLE or not set(columns) <= set(FACET_COLUMNS):
+            return None
+        tail = await self._after_table()
+        where = kept_where(tail) if tail is not None else None
+        db = self.ds.get_database(self.database)
+        if where is None or not await kept_counts_current(db):
+            return None
+        sql = kept_combinations_sql(columns, where, MAX_COMBINATIONS + 1)
+        try:
+            rows = (await self.ds.execute(self.database, sql, self.params, truncate=False)).rows
+        except QueryInterrupted:
+            return None
+        return None if len(rows) > MAX_COMBINATIONS else list(rows)
+
+    async def _after_table(self) -> str | None:
+        """What follows ``select <every column> from <table> `` in the page's query ('' when unfiltered,
+        else ``where ...``), or None when it is not a plain query of a table."""
         if not self.table:
             return None
         db = self.ds.get_database(self.database)
         select_all = ", ".join(escape_sqlite(column) for column in await db.table_columns(self.table))
         prefix = f"select {select_all} from {escape_sqlite(self.table)} "
-        if not self.sql.startswith(prefix) or not self.sql[len(prefix) :].startswith("where "):
+        return self.sql[len(prefix) :] if self.sql.startswith(prefix) else None
+
+    async def _from_sql(self) -> str | None:
+        """``from <table> where ...`` of the page's query when it is a filtered query of a table."""
+        tail = await self._after_table()
+        if tail is None or not tail.startswith("where "):
             return None
-        return f"from {escape_sqlite(self.table)} {self.sql[len(prefix) :]}"
+        return f"from {escape_sqlite(self.table)} {tail}"
 
     def _search_clause(self) -> tuple[str, str] | None:
         """For a search page: the start of its search clause (``search_rowid in (select rowid from FTS where

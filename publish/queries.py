@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipelines.archive.schema import BM25_SQL
 from publish.search import RECENT_MATCHES
 
 RANKED_SEARCH = "search"
@@ -40,7 +41,7 @@ where articles_bigrams match escape_fts(:q)
     order by rowid desc limit 1 offset {RANK_ROWS - 1}
   ), 0)
   and articles_bigrams.rowid not in (select search_rowid from articles_bigrams_pending)
-order by bm25(articles_bigrams, 5.0, 1.0)
+order by {BM25_SQL}
 limit 50""",
     },
     "articles_per_source_per_day": {

@@ -9,8 +9,8 @@ written here is the same set of rows; only when the search matches a large share
 (``DENSE_SHARE``) is the key written ``+search_rowid``, which keeps SQLite from looking matches up one by
 one: the page then reads the sort order's index (``published_utc``) until it has its 50 rows, which at that
 density is a few hundred entries. Rare words keep the lookups, which are then the cheaper plan. The count of a
-page whose only filter is a search is taken from the full-text index (``index_count_sql``); the facets of a
-search are publish/facets.py's.
+page whose only filter is a search is taken from the full-text index (``index_count_sql``, run in place of
+Datasette's count by publish/counts.py); the facets of a search are publish/facets.py's.
 
 Everything else behaves as Datasette's search: ``?_searchmode=raw`` or ``searchmode: raw`` (FTS syntax) versus
 ``escape_fts`` (here ``pipelines.archive.search_text.match_query``), ``?_search_COLUMN=`` for one column of
@@ -141,19 +141,6 @@ def index_count_sql(sql: str, config_of: Callable[[str], dict[str, str] | None])
         f"select case when exists (select 1 from {escape_sqlite(SEARCH_PENDING.name)}) then ({sql.strip()}) "
         f"else (select count(*) from {found['fts']} where {found['column']} match {found['match']}) end"
     )
-
-
-def count_from_index(database: Any, datasette: Any) -> None:
-    """Have ``database`` (a Datasette Database) run ``index_count_sql``'s form of the counts it applies to."""
-    execute = database.execute
-
-    def config_of(table: str) -> dict[str, str] | None:
-        return search_config(datasette.table_metadata(database.name, table) or {})
-
-    async def counting_execute(sql: str, *args: Any, **kwargs: Any) -> Any:
-        return await execute(index_count_sql(sql, config_of) or sql, *args, **kwargs)
-
-    database.execute = counting_execute
 
 
 async def pending_removals(db: Any) -> bool:

@@ -1,7 +1,9 @@
 """The archive's schema, declared as data, and ``ensure_db_shape()`` which makes a database match it.
 
 Running ``ensure_db_shape`` is always safe: it creates what is missing, adds columns that later versions
-declare, and never drops or rewrites stored data. New capabilities add tables and columns here.
+declare, and never drops stored data. What it rewrites is derived (the search index) or said again in a more
+compact form that reads back the same (``captures.document``: ``capture_document``). New capabilities add
+tables and columns here.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+
+from pipelines.archive import capture_document
 
 log = logging.getLogger("newsarchive.archive")
 
@@ -116,7 +120,8 @@ CAPTURES = Table(
         "revisit_of": int,  # for a revisit: the capture holding the payload
         "source": str,  # the crawled source's key (null for seed documents)
         # JSON: how the spider described the input (url, source, timezone, kind, aliases, ...), so that
-        # re-extraction rebuilds exactly the document the crawl extracted.
+        # re-extraction rebuilds exactly the document the crawl extracted. Without the values this row's
+        # columns hold (the headers, the URL...): pipelines.archive.capture_document reads it back whole.
         "document": str,
     },
     pk="id",
@@ -395,10 +400,21 @@ TABLES: tuple[Table, ...] = (
 # with until store.sync_search_index removes it (run by ensure_db_shape, i.e. at the next opening).
 FTS_TABLE = "articles_bigrams"
 OLD_FTS_TABLE = "articles_fts"  # its name in archives made before 2026-12, renamed when they are opened
+#
+# Text before title: FTS5 writes each match's positions per column, and a column other than the first costs
+# two bytes more (a marker and the column's number) in every (term, article) entry. Nearly all of an
+# article's terms are in its text only, so text first makes the index ~30 % smaller (1.4 KB an article) than
+# title first; every query and bm25 score is the same (columns are named in queries, and BM25_SQL gives the
+# weights in this order). Changing the order rebuilds the index (ensure_search_index).
+FTS_COLUMNS = ("text", "title")
 FTS_SQL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS [{FTS_TABLE}] USING fts5("
-    "title, text, content='', tokenize = 'unicode61 remove_diacritics 2')"
+    f"{', '.join(FTS_COLUMNS)}, content='', tokenize = 'unicode61 remove_diacritics 2')"
 )
+# The ranked search's score: bm25 with the title weighted 5 to the text's 1 (bm25 takes the weights in the
+# index's column order).
+_BM25_WEIGHTS = {"title": 5.0, "text": 1.0}
+BM25_SQL = f"bm25([{FTS_TABLE}], {', '.join(str(_BM25_WEIGHTS[c]) for c in FTS_COLUMNS)})"
 # FTS5's table of each row's column sizes: its ids are exactly the row ids in the index.
 FTS_DOCSIZE = f"{FTS_TABLE}_docsize"
 # The ids of the articles matching an FTS5 query (``search_text.match_query``), in the order they were stored.
@@ -438,6 +454,11 @@ TRIGGERS = {
 def _same_sql(stored: str | None, declared: str) -> bool:
     # sqlite_master keeps a statement as written, less its IF NOT EXISTS.
     return "".join((stored or "").split()) == "".join(declared.replace(" IF NOT EXISTS", "").split())
+
+
+def _is_contentless(sql: str | None) -> bool:
+    """Whether an FTS5 declaration stores no content (content=''): an index whose row ids are search_rowid."""
+    return "content=''" in "".join((sql or "").split()).lower()
 
 
 def search_index_is_current(db: sqlite_utils.Database) -> bool:
@@ -480,7 +501,8 @@ def ensure_search_index(db: sqlite_utils.Database) -> None:
                     "minutes per 100,000 articles on 2 cores; the archive stays as it was if stopped)",
                     f"{count:,}",
                 )
-                store.rebuild_search_index(db)
+                # An index that stores no content has its row ids in articles.search_rowid already: kept.
+                store.rebuild_search_index(db, renumber=not _is_contentless(fts[0]))
             for sql in TRIGGERS.values():
                 db.execute(sql)
         store.sync_search_index(db)
@@ -584,6 +606,7 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
     with db.conn:
         for table in TABLES:
             ensure_table(db, table)
+        db.execute(capture_document.PENDING_INDEX_SQL)
         rename_old_fts_table(db)
         # A view is recreated only when its definition changed: dropping and creating it anyway bumps the
         # schema version, which made every other process's next opening shape the archive again (two crawl
@@ -595,8 +618,27 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
                 continue
             db.execute(f"DROP VIEW IF EXISTS [{name}]")
             db.execute(create)
+    ensure_capture_documents(db)
     # After the tables' transaction: the search index is shaped in its own (BEGIN IMMEDIATE) transaction.
     ensure_search_index(db)
+    # The facet counts kept by triggers (pipelines/archive/facet_counts.py, which imports this): created and
+    # filled, or rebuilt when damaged, in their own transaction too.
+    from pipelines.archive.facet_counts import ensure_facet_counts
+
+    ensure_facet_counts(db)
+
+
+def ensure_capture_documents(db: sqlite_utils.Database) -> None:
+    """Documents of captures stored before they were kept compact (``capture_document``), or by a process
+    running an earlier version, compacted in one transaction. Only reads (one indexed read) when none is."""
+    from pipelines.archive import store  # store imports this module
+
+    if not capture_document.needs_compacting(db):
+        return
+    with store.write_transaction(db):
+        count = capture_document.compact_stored(db)
+    if count > 1000:
+        log.info("stored %s capture documents without the values their rows hold", f"{count:,}")
 
 
 # The archives this process has shaped, with SQLite's schema version after it: a long-lived process (the

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
+from pipelines.archive import capture_document
 from pipelines.archive.lookup import find_article_by_keys, redirect_sources, resolve_redirects
 from pipelines.archive.schema import FTS_DOCSIZE, FTS_SQL, FTS_TABLE, SEARCH_PENDING
 from pipelines.archive.search_text import index_text
@@ -233,22 +234,25 @@ def sync_search_index(db: sqlite_utils.Database) -> int:
     return refreshed
 
 
-def rebuild_search_index(db: sqlite_utils.Database) -> int:
-    """Replace the search index by a new one: articles numbered 1, 2, 3... in the order they were first seen,
-    each indexed from its current title and text, then the index merged into one segment ('optimize', the
-    smallest form). For an index of the earlier layout (content stored, row ids = articles.id), or after a
-    change of ``index_text``. The caller holds the transaction (schema.ensure_search_index). Returns the
-    number of articles indexed."""
+def rebuild_search_index(db: sqlite_utils.Database, *, renumber: bool = True) -> int:
+    """Replace the search index by a new one, each article indexed from its current title and text, then the
+    index merged into one segment ('optimize', the smallest form). With ``renumber``, articles are first
+    numbered 1, 2, 3... in the order they were first seen: for an index of the earlier layout (content stored,
+    row ids = articles.id). Without, each article keeps its search_rowid (those without one are given one by
+    ``sync_search_index`` afterwards): for a change of the index's declaration (its columns' order) or of
+    ``index_text``, where rewriting every article row would only cost time and a WAL as large as the table.
+    The caller holds the transaction (schema.ensure_search_index). Returns the number of articles indexed."""
     db.execute(f"drop table if exists [{FTS_TABLE}]")
     db.execute(f"delete from [{SEARCH_PENDING.name}]")
     db.execute(FTS_SQL)
-    # Numbered in two steps: the unique index on search_rowid forbids two articles one number mid-update.
-    db.execute("update articles set search_rowid = null where search_rowid is not null")
-    db.execute(
-        "update articles set search_rowid = n.number from "
-        "(select id, row_number() over (order by first_seen, id) as number from articles) as n "
-        "where n.id = articles.id"
-    )
+    if renumber:
+        # Numbered in two steps: the unique index on search_rowid forbids two articles one number mid-update.
+        db.execute("update articles set search_rowid = null where search_rowid is not null")
+        db.execute(
+            "update articles set search_rowid = n.number from "
+            "(select id, row_number() over (order by first_seen, id) as number from articles) as n "
+            "where n.id = articles.id"
+        )
     db.conn.create_function("archive_index_text", 1, index_text, deterministic=True)
     # One bulk load: terms gathered in memory up to 64 MB and written as few segments, merged once at the end
     # ('optimize'), rather than flushed every megabyte and merged again and again (about half the time).
@@ -256,7 +260,7 @@ def rebuild_search_index(db: sqlite_utils.Database) -> int:
         db.execute(f"insert into [{FTS_TABLE}] ([{FTS_TABLE}], rank) values (?, ?)", [option, bulk])
     cursor = db.execute(
         f"insert into [{FTS_TABLE}] (rowid, title, text) select search_rowid, archive_index_text(title), "
-        "archive_index_text(text) from articles order by search_rowid"
+        "archive_index_text(text) from articles where search_rowid is not null order by search_rowid"
     )
     db.execute(f"insert into [{FTS_TABLE}] ([{FTS_TABLE}]) values ('optimize')")
     for option, default in _FTS5_DEFAULTS.items():
@@ -386,15 +390,32 @@ def move_cluster_members(db: sqlite_utils.Database, from_clusters: Iterable[int]
 
 
 def set_capture_document(db: sqlite_utils.Database, capture_id: int, document: str) -> None:
-    """How the spider described the input of a capture (JSON), so re-extraction can rebuild it."""
+    """How the spider described the input of a capture (JSON), so re-extraction can rebuild it; stored
+    without the values the row's columns hold (``capture_document.compact``)."""
+    columns = ", ".join(dict.fromkeys(capture_document.COLUMNS.values()))
     with write_transaction(db):
+        cursor = db.execute(f"select {columns} from captures where id = ?", [capture_id])
+        found = cursor.fetchone()
+        if found is not None:
+            row = dict(zip([d[0] for d in cursor.description], found, strict=True))
+            document = capture_document.compact(document, row) or document
         db.execute("update captures set document = ? where id = ?", [document, capture_id])
 
 
-def save_capture(db: sqlite_utils.Database, capture: Mapping[str, Any]) -> int:
+def _capture_values(capture: Mapping[str, Any]) -> dict[str, Any]:
+    """A captures row as written: headers as JSON, the document without what the columns hold."""
     values = dict(capture)
     if isinstance(values.get("headers"), Mapping):
         values["headers"] = json.dumps(dict(values["headers"]), ensure_ascii=False)
+    if values.get("document") is not None:
+        # A column left out of the insert is stored null.
+        row = {column: values.get(column) for column in capture_document.COLUMNS.values()}
+        values["document"] = capture_document.compact(values["document"], row)
+    return values
+
+
+def save_capture(db: sqlite_utils.Database, capture: Mapping[str, Any]) -> int:
+    values = _capture_values(capture)
     with write_transaction(db):
         return last_pk(db.table("captures").insert(values))
 
@@ -404,7 +425,7 @@ def save_captures(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> list
     ids = []
     with write_transaction(db):
         for values in rows:
-            ids.append(last_pk(db.table("captures").insert(values)))
+            ids.append(last_pk(db.table("captures").insert(_capture_values(values))))
     return ids
 
 

@@ -54,10 +54,22 @@ BOILERPLATE_STORIES = 3  # a line seen in this many different stories of one sit
 # The parameters and the table layout: a change of either rebuilds the index from the articles.
 # (v3: is_chinese counts the CJK characters of pipelines.text.cjk, which adds Extension B and beyond,
 # hangul jamo and the katakana phonetic extensions. v4: no (article_id) index; each article's signature in
-# dedup_signatures instead.)
-INDEX_SIGNATURE = (
-    f"minhash-affine32-crc32/{BANDS}x{ROWS}/c{CHAR_SHINGLE}/w{WORD_SHINGLE}/pk-bucket-article+signatures/v4"
-)
+# dedup_signatures instead. v5: 48-bit buckets, see BUCKET_BITS.)
+_PARAMETERS = f"minhash-affine32-crc32/{BANDS}x{ROWS}/c{CHAR_SHINGLE}/w{WORD_SHINGLE}"
+INDEX_SIGNATURE = f"{_PARAMETERS}/pk-bucket48-article+signatures/v5"
+# An index of v4 (64-bit buckets) is converted where it is (each bucket shifted to its top 48 bits, which is
+# what lsh_buckets now gives), not rebuilt from the articles: convert_wide_buckets.
+_WIDE_BUCKETS_SIGNATURE = f"{_PARAMETERS}/pk-bucket-article+signatures/v4"
+# Bits of a bucket. SQLite stores an integer within 48 bits in 6 bytes, one of 64 in 8: 2 bytes less in each
+# of an article's 42 rows (0.08 KB an article, ~10 % of the table). Two different bands' values fall in one
+# bucket by chance with odds 2^-48 per pair of stored and looked-up buckets: building an archive of N
+# articles compares 42 * 42 * N^2 / 2 such pairs, ~3 at a million articles (~5e-5 with 64 bits). Such a
+# candidate shares one bucket and nothing else: likely_candidates drops it before verification (10 of 126
+# signature values agreeing by chance: below 1e-15 for texts sharing under 0.1 % of their shingles), so a
+# decision could only change if it took the last of the TOP_CANDIDATES places (5 % of look-ups fill them, at
+# 100,000 articles), or a BUCKET_SAMPLE place, from a real candidate that would have verified: ~0.15 look-ups
+# in a million-article build. (At 100,000 articles, every article's candidates were the same both ways.)
+BUCKET_BITS = 48
 # Page cache of a clustering connection: the LSH b-tree takes ~1 KB per article (42 rows), inserted at
 # random places; pages that miss the cache are read from the OS
 # through the memory map rather than by a system call each.
@@ -187,15 +199,16 @@ def signature_values(signature: bytes) -> Any:
 
 
 def lsh_buckets(sketch: MinHash | bytes) -> tuple[int, ...]:
-    """One signed 64-bit bucket per band: a hash of the band's number and its ROWS minimum hashes (of a
-    MinHash, or of a stored signature)."""
+    """One signed BUCKET_BITS-bit bucket per band: a hash of the band's number and its ROWS minimum hashes
+    (of a MinHash, or of a stored signature). The top bits of a signed 64-bit hash, so that a v4 bucket (the
+    whole 64 bits) becomes this one by an arithmetic shift, in SQL as in Python (convert_wide_buckets)."""
     hashvalues = signature_values(sketch) if isinstance(sketch, bytes) else sketch.hashvalues
     values = np.asarray(hashvalues, dtype=np.uint64)
     buckets = []
     for band in range(BANDS):
         chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()
         digest = hashlib.blake2b(chunk, digest_size=8, salt=band.to_bytes(16, "little")).digest()
-        buckets.append(int.from_bytes(digest, "little", signed=True))
+        buckets.append(int.from_bytes(digest, "little", signed=True) >> (64 - BUCKET_BITS))
     return tuple(buckets)
 
 
@@ -277,6 +290,8 @@ def ensure_lsh_table(db: sqlite_utils.Database) -> bool:
     lsh_sql = found.get(LSH_TABLE)
     current = lsh_sql is not None and "WITHOUT ROWID" in str(lsh_sql).upper()
     if current and SIGNATURES_TABLE in found and _OLD_ARTICLE_INDEX not in found:
+        if get_state(db, "index_signature") == _WIDE_BUCKETS_SIGNATURE:
+            convert_wide_buckets(db)
         return False
     older = lsh_sql is not None
     with db.conn:
@@ -288,6 +303,29 @@ def ensure_lsh_table(db: sqlite_utils.Database) -> bool:
         for sql in DEDUP_LSH_SQL:
             db.execute(sql)
     return older
+
+
+def convert_wide_buckets(db: sqlite_utils.Database) -> int:
+    """An index of 64-bit buckets (v4) made one of BUCKET_BITS-bit buckets, in one transaction: every row's
+    bucket shifted to its top bits (as lsh_buckets computes them), the table copied in order into a new one
+    (a primary key cannot be updated in place without a sort and two copies), and the signature set. The
+    articles, signatures and clusters are not read. Returns the rows converted."""
+    with transaction(db):
+        if get_state(db, "index_signature") != _WIDE_BUCKETS_SIGNATURE:
+            return 0  # another process converted it meanwhile
+        new = f"{LSH_TABLE}_narrow"
+        db.execute(f"drop table if exists [{new}]")
+        db.execute(DEDUP_LSH_SQL[0].replace(f"[{LSH_TABLE}]", f"[{new}]"))
+        # OR IGNORE: two buckets of one article that differ in their low 16 bits only become one row (odds
+        # ~1e-11 an article), as index_buckets would have written them.
+        cursor = db.execute(
+            f"insert or ignore into [{new}] (bucket, article_id) "
+            f"select bucket >> {64 - BUCKET_BITS}, article_id from [{LSH_TABLE}] order by 1, 2"
+        )
+        db.execute(f"drop table [{LSH_TABLE}]")
+        db.execute(f"alter table [{new}] rename to [{LSH_TABLE}]")
+        set_state(db, "index_signature", INDEX_SIGNATURE)
+    return int(cursor.rowcount)
 
 
 @contextmanager

@@ -10,7 +10,6 @@ change, only what was read from it did); a changed article is re-indexed and re-
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import signal
@@ -27,6 +26,7 @@ from typing import Any
 
 import sqlite_utils
 
+from pipelines.archive import capture_document
 from pipelines.archive.lookup import Selection, capture_row, select_articles
 from pipelines.archive.runs import finish_run, save_error, start_run
 from pipelines.archive.store import stored_form, write_transaction
@@ -169,7 +169,7 @@ def load_document(
         if not capture["revisit_of"]:
             raise WarcReadError(f"revisit capture {capture_id} does not say which capture it repeats")
         payload = _read(folder, _capture(db, capture["revisit_of"])).payload
-    described = json.loads(capture["document"]) if capture["document"] else {}
+    described = capture_document.expand(capture)
     if record.status_line:  # an HTTP response: headers as received, body as Scrapy decoded it
         body, headers = decode_content(payload, joined_headers(record.http_headers))
     else:  # a seed file: the headers are its sidecar's

@@ -16,7 +16,8 @@ from datasette import hookimpl
 from markupsafe import Markup
 
 from pipelines.archive.search_text import match_query
-from publish.search import count_from_index, search_filters
+from publish.counts import count_from_kept_counts
+from publish.search import search_filters
 from publish.snippets import is_marked_html, search_snippet
 
 # Searches for frequent words make Datasette look up every matching row several times (rows, count, each
@@ -34,9 +35,10 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
 
 @hookimpl
 def startup(datasette: Any) -> None:
-    # Counts of search-only pages taken from the full-text index (publish.search.index_count_sql).
+    # Counts taken from what the archive keeps counted (publish/counts.py): search-only pages from the
+    # full-text index, pages filtered only by facet columns from the facet counts.
     for database in datasette.databases.values():
-        count_from_index(database, datasette)
+        count_from_kept_counts(database, datasette)
 
 
 @hookimpl(trylast=True)

@@ -13,6 +13,7 @@ import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
 from bench.warc import crawl
+from pipelines.archive import capture_document
 from pipelines.warc.reader import read_record
 from pipelines.warc.records import SERVER_NOT_MODIFIED
 from tests.support.local_site import OLD_PATH, LocalNewsSite, serve_site, sources_toml
@@ -61,7 +62,8 @@ def test_an_article_points_at_the_response_it_was_extracted_from(crawled: tuple[
     workdir, site = crawled
     articles = rows(
         workdir,
-        "select a.id, a.capture_id, c.url, c.warc_file, c.warc_offset, c.warc_length, c.headers, c.document "
+        "select a.id, a.capture_id, c.url, c.warc_file, c.warc_offset, c.warc_length, c.headers, c.document, "
+        "c.fetched_at, c.status, c.path, c.source "
         "from articles a join captures c on c.id = a.capture_id",
     )
     assert len(articles) == len(site.articles) + 1  # + the slow page
@@ -75,7 +77,7 @@ def test_an_article_points_at_the_response_it_was_extracted_from(crawled: tuple[
         assert record.header("Content-Type") == page.headers["Content-Type"]
         if article["url"].removeprefix(site.base_url) in site.article_paths():
             assert "Etag" in json.loads(article["headers"])  # what KnownArticlesMiddleware re-checks with
-        assert json.loads(article["document"])["source"] == "testsite"
+        assert capture_document.expand(article)["source"] == "testsite"
 
 
 def test_requests_are_archived_with_their_responses_and_files_are_valid(

@@ -275,7 +275,7 @@ def test_an_index_with_the_article_id_index_is_upgraded_and_rebuilt(tmp_path, ma
     with db.conn:  # what the v3 layout holds: an (article_id) index, no dedup_buckets, its signature
         db.execute(f"drop table [{nd.SIGNATURES_TABLE}]")
         db.execute(f"create index idx_dedup_lsh_article_id on [{nd.LSH_TABLE}] (article_id)")
-        nd.set_state(db, "index_signature", nd.INDEX_SIGNATURE.replace("+signatures/v4", "/v3"))
+        nd.set_state(db, "index_signature", nd.INDEX_SIGNATURE.replace("+signatures/v5", "/v3"))
     db.close()
 
     db = open_archive(path)

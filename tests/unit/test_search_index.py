@@ -237,7 +237,7 @@ def test_an_archive_of_the_earlier_layout_is_upgraded_with_the_same_results(
     assert db.execute("select min(search_rowid), max(search_rowid) from articles").fetchone() == (1, 4)
     assert not db[f"{FTS_TABLE}_content"].exists()
     triggers = {name for (name,) in db.execute("select name from sqlite_master where type = 'trigger'")}
-    assert triggers == set(TRIGGERS)
+    assert {t for t in triggers if not t.startswith("articles_facet_counts_")} == set(TRIGGERS)
     assert index_differences(db) == []
     integrity_check(db)
     # Idempotent: a second shaping changes nothing, not even the schema version.
@@ -257,7 +257,7 @@ def test_an_upgrade_killed_midway_leaves_the_archive_as_it_was(
     db = old_archive(tmp_path / "old.db", make_record)
     before = old_results(db)
 
-    def killed(db: sqlite_utils.Database) -> None:
+    def killed(db: sqlite_utils.Database, **options: Any) -> None:
         db.execute(
             "update articles set search_rowid = 1 where search_rowid is null and rowid in "
             "(select rowid from articles limit 1)"

@@ -99,7 +99,7 @@ def test_an_archive_with_the_old_name_is_renamed_with_its_rows(tmp_path: Path) -
     assert FTS_TABLE in names and OLD_FTS_TABLE not in names
     assert found(db, "市南区") == [1]  # the rows came along
     triggers = {name for (name,) in db.execute("select name from sqlite_master where type = 'trigger'")}
-    assert triggers == set(TRIGGERS)
+    assert {t for t in triggers if not t.startswith("articles_facet_counts_")} == set(TRIGGERS)
     ensure_db_shape(db)  # and again: nothing left to rename
     # New writes and the delete trigger use the new name.
     second = store(db, "https://news.example.cn/2.html", TEXT + "\n崂山风景区游客众多。")
