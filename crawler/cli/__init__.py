@@ -13,6 +13,7 @@ from crawler.cli.crawl import crawl, ingest
 from crawler.cli.merge import merge
 from crawler.cli.schedule import schedule, status
 from crawler.cli.serve import serve
+from crawler.cli.upgrade import upgrade
 from crawler.cli.warc import export_warc, reextract
 from crawler.cli.worker import worker
 
@@ -23,5 +24,5 @@ def cli() -> None:
     """newsarchive: crawl, extract and archive regional news into SQLite, and publish it with Datasette."""
 
 
-for command in (ingest, crawl, schedule, status, reextract, export_warc, serve, worker, merge):
+for command in (ingest, crawl, schedule, status, reextract, export_warc, serve, worker, merge, upgrade):
     cli.add_command(command)

@@ -1,0 +1,106 @@
+"""What an archive made by an earlier version needs before this version uses it, and doing it on purpose.
+
+Every command brings the archive up to date when it opens it (``schema.ensure_db_shape`` and, for a writer,
+``dedup.clusters.ensure_clusters``). On a large archive some of those steps take long (rebuilding the search
+index of a million articles: about half an hour here), so the first ``serve`` after an update would look
+hung. ``pending_upgrades`` lists the slow steps an archive needs, reading only (a read-only connection: it
+never changes the file); ``upgrade_archive`` runs them, each timed, at a moment the user chooses
+(``newsarchive upgrade``). The steps are the opening's own: nothing here decides a layout.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+# The steps of an opening that can take long on a large archive, in the order they run, and what each does.
+STEPS = {
+    "search index": "the full-text index rebuilt in the current layout (one transaction)",
+    "capture documents": "captures' documents stored without the values their rows hold",
+    "facet counts": "the counts of the articles page, filled from the articles",
+    "near-duplicate index": "the near-duplicate (LSH) index converted or rebuilt, new articles clustered",
+}
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    articles: int
+    steps: tuple[tuple[str, float], ...]  # (step, seconds) of the steps that were needed
+    seconds: float
+
+    def lines(self) -> list[str]:
+        if not self.steps:
+            return [f"already up to date ({self.articles:,} articles); nothing to do"]
+        done = [f"{step}: {seconds:.1f} s" for step, seconds in self.steps]
+        return [*done, f"upgraded {self.articles:,} articles in {self.seconds:.1f} s"]
+
+
+def _is_current(check: Callable[[], bool]) -> bool:
+    try:
+        return check()
+    except sqlite3.Error:  # a table of that step missing or of an older shape: the step is needed
+        return False
+
+
+def pending_upgrades(path: str) -> list[str]:
+    """The names (``STEPS``) of the slow steps the archive at ``path`` needs, read without changing it.
+    ArchiveUnavailable when it does not exist or is not a database."""
+    from pipelines.archive import capture_document, facet_counts, store
+    from pipelines.archive.schema import ArchiveUnavailable, search_index_is_current
+    from pipelines.dedup import near
+
+    if not Path(path).is_file():
+        raise ArchiveUnavailable(f"{path} does not exist")
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        try:
+            conn.execute("select count(*) from sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            raise ArchiveUnavailable(f"{path}: cannot use it as the archive: {exc}") from None
+        db = sqlite_utils.Database(conn)
+        checks: dict[str, Callable[[], bool]] = {
+            "search index": lambda: search_index_is_current(db) and not store.search_index_needs_sync(db),
+            "capture documents": lambda: not capture_document.needs_compacting(db),
+            "facet counts": lambda: facet_counts.facet_counts_are_current(conn),
+            "near-duplicate index": lambda: (
+                near.get_state(db, "index_signature") == near.INDEX_SIGNATURE
+                and conn.execute("select 1 from articles where cluster_id is null limit 1").fetchone() is None
+            ),
+        }
+        return [step for step, check in checks.items() if not _is_current(check)]
+    finally:
+        conn.close()
+
+
+def upgrade_archive(path: str) -> Upgrade:
+    """Bring the existing archive at ``path`` up to date now: the opening's steps, each timed (only those
+    needed). ArchiveUnavailable when it does not exist or cannot be used (not a database, read-only)."""
+    from pipelines.archive.schema import ArchiveUnavailable, open_archive
+    from pipelines.dedup.clusters import ensure_clusters
+    from pipelines.dedup.near import tune_for_clustering
+
+    needed = set(pending_upgrades(path))
+    began = time.perf_counter()
+    try:
+        db = open_archive(path)  # every step of ensure_db_shape: tables, search index, documents, counts
+    except (sqlite3.Error, OSError) as exc:
+        raise ArchiveUnavailable(f"{path}: cannot use it as the archive: {exc}") from None
+    try:
+        opened = time.perf_counter() - began
+        steps = [(step, opened) for step in STEPS if step in needed and step != "near-duplicate index"]
+        if len(steps) > 1:  # one opening did them all: its time, said once
+            steps = [(" + ".join(step for step, _ in steps), opened)]
+        if "near-duplicate index" in needed:
+            started = time.perf_counter()
+            tune_for_clustering(db)
+            ensure_clusters(db)
+            steps.append(("near-duplicate index", time.perf_counter() - started))
+        articles = db.execute("select count(*) from articles").fetchone()[0]
+    finally:
+        db.close()
+    return Upgrade(articles, tuple(steps), time.perf_counter() - began)
