@@ -698,6 +698,46 @@ def checkpoint(
             )
 
 
+# Story numbers of the clustering-cost sample: beyond any build, so its articles are new to every snapshot.
+COST_STORIES = 50_000_000
+
+
+def cluster_cost(path: Path, count: int, log: Log, *, warm_up: int = 500) -> None:
+    """Clustering cost per new article on a COPY of a snapshot (it stores into it): the same fetches for every
+    snapshot (a stream of its own, stories no build reaches: new stories, their copies and edits, in the
+    build's proportions), ``warm_up`` new articles first (the caches filled), then ``count`` timed as the
+    build times them. Run on snapshots of two sizes one after the other, it compares the sizes at the same
+    load, which the build's own lines (each at its moment's load) do not."""
+    count = min(count, WINDOW)  # the saver's window
+    db = open_archive(str(path))
+    saver = TimedSaver(db)
+    saver.open()  # an earlier index layout is upgraded here, before anything is timed
+    run_id = start_run(db, kind="crawl", spider="archive-scale", source=None, args={"cluster-cost": count})
+    articles = db.execute("select count(*) from articles").fetchone()[0]
+    new = 0
+    try:
+        for event in events(SEED + 1):
+            fetch, record = make_record(Event(event.kind, COST_STORIES + event.story, event.copy))
+            capture = functools.partial(_capture_row, db, fetch, run_id)
+            if saver.save(record, run_id=run_id, capture_id=capture).outcome == "new":
+                new += 1
+            if 0 <= warm_up <= new and not saver.pending:  # a batch boundary: start timing here
+                saver.timings.clear()
+                saver.in_window = 0
+                warm_up = -1
+            if warm_up < 0 and saver.in_window >= count:
+                break
+        saver.close()
+    finally:
+        finish_run(db, run_id, status="finished", finish_reason="finished", new=new)
+        db.close()
+    n, wall, cpu = saver.cost()
+    log(
+        f"{path.name} ({articles} articles): clustering {wall:.2f} ms wall, {cpu:.2f} ms CPU a new article "
+        f"(mean of {n}, the same sample for every snapshot, after {new - n} to warm up)"
+    )
+
+
 # --- measuring a snapshot --------------------------------------------------------------------------------
 
 
@@ -1234,6 +1274,10 @@ def main(argv: list[str] | None = None) -> int:
     v = sub.add_parser("vacuum", help="VACUUM INTO beside a COPY of a snapshot, then put in its place")
     v.add_argument("--db", type=Path, required=True)
     v.add_argument("--log", type=Path)
+    c = sub.add_parser("cluster-cost", help="clustering cost of the same new articles, on a snapshot COPY")
+    c.add_argument("--db", type=Path, required=True)
+    c.add_argument("--count", type=int, default=WINDOW)
+    c.add_argument("--log", type=Path)
     t = sub.add_parser("rate")
     t.add_argument("--count", type=int, default=2000)
     args = parser.parse_args(argv)
@@ -1263,6 +1307,8 @@ def main(argv: list[str] | None = None) -> int:
         vacuum(args.db, Log(args.log))
     elif args.command == "fts-sizes":
         fts_sizes(args.db, Log(args.log), args.limit)
+    elif args.command == "cluster-cost":
+        cluster_cost(args.db, args.count, Log(args.log))
     elif args.command == "rate":
         scratch = Path("/tmp") / f"archive-scale-rate-{os.getpid()}"
         shutil.rmtree(scratch, ignore_errors=True)
