@@ -109,6 +109,11 @@ def _totals_agree(db: sqlite_utils.Database) -> bool:
     return bool(kept == db.execute(f"select count(*) from [{COUNTED_TABLE}]").fetchone()[0])
 
 
+def facet_counts_need_rebuild(db: sqlite_utils.Database) -> bool:
+    """Whether the opening rebuilds the counts: not the declared ones, or a wrong total (two reads)."""
+    return not (facet_counts_are_current(db) and _totals_agree(db))
+
+
 def rebuild_facet_counts(db: sqlite_utils.Database) -> None:
     """Drop and recreate the table and its triggers, filled from articles. No transaction of its own: the
     caller's, so that no write happens between the count and the triggers."""
@@ -129,10 +134,10 @@ def ensure_facet_counts(db: sqlite_utils.Database) -> None:
     # store writes under the archive's write lock; imported here, as schema does: store imports schema.
     from pipelines.archive.store import write_transaction
 
-    if facet_counts_are_current(db) and _totals_agree(db):
+    if not facet_counts_need_rebuild(db):
         return
     with write_transaction(db):
-        if not (facet_counts_are_current(db) and _totals_agree(db)):
+        if facet_counts_need_rebuild(db):
             rebuild_facet_counts(db)
 
 

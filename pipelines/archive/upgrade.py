@@ -66,7 +66,7 @@ def pending_upgrades(path: str) -> list[str]:
         checks: dict[str, Callable[[], bool]] = {
             "search index": lambda: search_index_is_current(db) and not store.search_index_needs_sync(db),
             "capture documents": lambda: not capture_document.needs_compacting(db),
-            "facet counts": lambda: facet_counts.facet_counts_are_current(conn),
+            "facet counts": lambda: not facet_counts.facet_counts_need_rebuild(db),
             "near-duplicate index": lambda: (
                 near.get_state(db, "index_signature") == near.INDEX_SIGNATURE
                 and conn.execute("select 1 from articles where cluster_id is null limit 1").fetchone() is None
