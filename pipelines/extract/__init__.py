@@ -6,7 +6,8 @@ Public API (others code against it): :func:`extract_page`, :class:`ExtractedArti
 
 ``extractor`` orchestrates and holds no rule; each step's rules are in their own module:
 
-- page in: ``decode`` with ``charsets`` (bytes → text), ``parse`` (one tree), ``pagemeta`` (meta, JSON-LD)
+- page in: ``decode`` with ``charsets`` (bytes → text), ``parse`` (one tree), ``pagemeta`` (meta, JSON-LD),
+  ``trafilatura_metadata`` (trafilatura's metadata step, for the fields read; htmldate's day when asked)
 - body: ``body`` (trafilatura, precision or balanced), ``threads`` (forum and comment posts), ``feeds`` (the
   next article appended below), ``chinese`` (Chinese body clean-up), ``furniture`` (page chrome lines)
 - fields: ``language``, ``story`` (headline, lines and credits per language) with ``titles``; ``people`` with

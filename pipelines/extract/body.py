@@ -7,11 +7,11 @@ import re
 from typing import Any
 
 import trafilatura
-from trafilatura.settings import Document, set_date_params, use_config
+from trafilatura.settings import Document, use_config
 
 from .language import looks_chinese
-from .page_dates import htmldate_may_be_needed
 from .pagemeta import PageMeta
+from .trafilatura_metadata import trafilatura_metadata
 
 __all__ = ["body_document", "chrome_only"]
 
@@ -32,11 +32,9 @@ def body_document(tree: Any, url: str | None, page: PageMeta) -> Document | None
     (threads, short notices), the balanced result is taken instead.
     """
     precise = looks_chinese(page)
-    doc = _trafilatura(tree, url, precise, page)
+    doc = _trafilatura(tree, url, precise)
     if precise and len(_text_of(doc)) < PRECISION_FALLBACK_CHARS:
-        # Why without metadata: the page's metadata does not depend on the mode, and the
-        # precision run already read it; the second run only needs the body.
-        balanced = _trafilatura(tree, url, False, page, with_metadata=doc is None)
+        balanced = _trafilatura(tree, url, False)
         kept, found = len(_text_of(doc)), len(_text_of(balanced))
         # Balanced wins when precision kept almost nothing, or when balanced is not much
         # longer (then the extra text is the short page's own); a far longer balanced
@@ -46,13 +44,13 @@ def body_document(tree: Any, url: str | None, page: PageMeta) -> Document | None
             and (kept < PRECISION_FALLBACK_CHARS / 2 or found <= 4 * kept)
             and not chrome_only(_text_of(doc), _text_of(balanced))
         ):
-            if doc is not None and balanced is not None:
-                doc.text, doc.raw_text, doc.body = balanced.text, balanced.raw_text, balanced.body
-            else:
-                doc = balanced
+            doc = balanced
     if not isinstance(doc, Document) or not _text_of(doc).strip():
         return None
-    return doc
+    # The page's metadata (trafilatura's, read once whatever the mode): the body runs skip it.
+    metadata = trafilatura_metadata(tree, url)
+    metadata.text, metadata.raw_text, metadata.body = doc.text, doc.raw_text, doc.body
+    return metadata
 
 
 def chrome_only(precise: str, balanced: str) -> bool:
@@ -79,18 +77,11 @@ def _fragment(text: str) -> bool:
     return len(text) <= FRAGMENT_CHARS and not _SENTENCE_MARK.search(text)
 
 
-def _trafilatura(
-    tree: Any, url: str | None, precise: bool, page: PageMeta, *, with_metadata: bool = True
-) -> Document | None:
-    # trafilatura copies a tree it is given, so ours stays intact for the look-ups after it.
-    doc = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=with_metadata,
-        favor_precision=precise,
-        config=_CONFIG,
-        date_extraction_params=set_date_params(extensive=htmldate_may_be_needed(page)),
-    )
+def _trafilatura(tree: Any, url: str | None, precise: bool) -> Document | None:
+    # trafilatura copies a tree it is given, so ours stays intact for the look-ups after it. Without its
+    # metadata step (trafilatura_metadata runs it, once): with links and images off, the URL that step
+    # finds (a canonical link) would change nothing in the body.
+    doc = trafilatura.bare_extraction(tree, url=url, favor_precision=precise, config=_CONFIG)
     return doc if isinstance(doc, Document) else None
 
 

@@ -10,9 +10,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from htmldate import find_date
 from lxml import etree
-from trafilatura.settings import Document, set_date_params
+from trafilatura.settings import Document
 
 from pipelines.text.cjk import HAN
 
@@ -30,8 +29,9 @@ from .dates import (
     zone,
 )
 from .pagemeta import ARTICLE_TYPES, MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta, has_type
+from .trafilatura_metadata import htmldate_day
 
-__all__ = ["htmldate_may_be_needed", "modified", "published", "shown_text", "stated_precision", "zone_name"]
+__all__ = ["modified", "published", "shown_text", "stated_precision", "zone_name"]
 
 CHINA_TZ = "Asia/Shanghai"
 
@@ -50,27 +50,6 @@ def _jsonld_str(page: PageMeta, key: str) -> str | None:
 def _structured_published(page: PageMeta) -> str | None:
     """The publication time the page declares in its meta tags or JSON-LD, as written."""
     return page.first(PUBLISHED_KEYS) or _jsonld_str(page, "datePublished")
-
-
-def htmldate_may_be_needed(page: PageMeta) -> bool:
-    """Whether the published date may come from htmldate: only when the page has no parseable
-    structured date (:func:`published` takes that one before anything else).
-
-    Why: the metadata pass inside trafilatura runs htmldate anyway.  When its day may be used,
-    that pass runs the extensive search (trafilatura's default), and its result *is* htmldate's
-    day, with no second search of the page; otherwise the fast search, whose day is never read,
-    as the extensive one (dateparser's locale matching) is the costliest part of the pass.
-    """
-    # Whether a text parses does not depend on the zone or the reference time.
-    raw = _structured_published(page)
-    return raw is None or parse_datetime_text(raw, default_tz="UTC") is None
-
-
-def _htmldate(tree: Any, doc: Document, page: PageMeta, url: str | None) -> str | None:
-    """htmldate's day with trafilatura's own default (extensive) parameters."""
-    if htmldate_may_be_needed(page):
-        return doc.date  # the metadata pass ran exactly this search (same tree, same URL)
-    return find_date(tree, **{**set_date_params(extensive=True), "url": doc.url or url})
 
 
 def _attribute_published(tree: Any) -> str | None:
@@ -401,7 +380,7 @@ def published(
     # declared year or month ("2004", "2004-05").
     raw = _structured_published(page)
     partial = parse_partial_date(raw, default_tz=tz_name) if raw else None
-    day = _htmldate(tree, doc, page, url)
+    day = htmldate_day(tree, doc.url or url)
     # Where the reader's test is on, htmldate's day must be printed outside the story's paragraphs (or in
     # the URL); a year or month alone counts on a Chinese page only where its date lines print it. (The
     # page's text is read only when htmldate gave a day to check.)

@@ -1,5 +1,5 @@
 """pipelines.extract.page_dates: where the published day comes from when the page declares none (htmldate's
-extensive search, run once), and that a declared one wins."""
+extensive search, asked only then, once), and that a declared one wins."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import pytest
 from htmldate import find_date
 from trafilatura.settings import set_date_params
 
-from pipelines.extract import extract_page
-from pipelines.extract.page_dates import htmldate_may_be_needed
-from pipelines.extract.pagemeta import read_page_meta
+from pipelines.extract import extract_page, page_dates
 from pipelines.extract.parse import parse_html
 
 BODY = "<p>" + "The council met on Tuesday to discuss the new harbour plan and its budget. " * 6 + "</p>"
@@ -26,21 +24,31 @@ def page(head: str = "", byline: str = "") -> str:
     "head",
     [
         '<meta property="article:published_time" content="2021-03-12T08:00:00Z">',
-        '<meta name="pubdate" content="2021/03/12">',
+        '<meta property="og:type" content="article"><meta name="pubdate" content="2021/03/12">',
         '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2021-03-12"}</script>',
     ],
 )
-def test_a_structured_date_leaves_htmldate_out(head: str) -> None:
-    tree = parse_html(page(head))
-    assert tree is not None
-    assert not htmldate_may_be_needed(read_page_meta(tree))
+def test_a_structured_date_leaves_htmldate_out(head: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str | None] = []
+    monkeypatch.setattr(page_dates, "htmldate_day", lambda tree, url: asked.append(url))
+    article = extract_page(page(head).encode(), "https://example.org/news/harbour-plan")
+    assert article.published is not None and article.published.startswith("2021-03-12")
+    assert asked == []
 
 
 @pytest.mark.parametrize("head", ["", '<meta name="date" content="to be announced">'])
-def test_no_parseable_structured_date_may_need_htmldate(head: str) -> None:
-    tree = parse_html(page(head))
-    assert tree is not None
-    assert htmldate_may_be_needed(read_page_meta(tree))
+def test_no_parseable_structured_date_asks_htmldate_once(head: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str | None] = []
+
+    def day(tree: object, url: str | None) -> str:
+        asked.append(url)
+        return "2021-03-12"
+
+    monkeypatch.setattr(page_dates, "htmldate_day", day)
+    url = "https://example.org/news/harbour-plan"
+    article = extract_page(page(head, '<p class="byline">published 12 March 2021</p>').encode(), url)
+    assert asked == [url]
+    assert article.published == "2021-03-12"
 
 
 # The second byline: only the extensive search finds a date (it falls back to the year, as 2021-01-01), the
