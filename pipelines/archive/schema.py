@@ -473,6 +473,13 @@ def search_index_is_current(db: sqlite_utils.Database) -> bool:
     return all(_same_sql(stored.get(name), sql) for name, sql in TRIGGERS.items())
 
 
+def search_index_is_up_to_date(db: sqlite_utils.Database) -> bool:
+    """Whether :func:`ensure_search_index` has nothing to do: the index as declared, no removal pending."""
+    from pipelines.archive import store  # it imports this module
+
+    return search_index_is_current(db) and not store.search_index_needs_sync(db)
+
+
 def ensure_search_index(db: sqlite_utils.Database) -> None:
     """Make the search index the declared one: created when missing; an index of the earlier layout (content
     stored, row ids = articles.id) replaced, every article numbered and indexed again, in one transaction (a
@@ -482,7 +489,7 @@ def ensure_search_index(db: sqlite_utils.Database) -> None:
     # store writes articles and the index (one module writes each table); imported here: it imports this.
     from pipelines.archive import store
 
-    if search_index_is_current(db) and not store.search_index_needs_sync(db):
+    if search_index_is_up_to_date(db):
         return
     with store.write_transaction(db):
         # Checked again under the write lock: another process may have done it meanwhile.

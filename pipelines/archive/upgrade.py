@@ -50,9 +50,9 @@ def _is_current(check: Callable[[], bool]) -> bool:
 def pending_upgrades(path: str) -> list[str]:
     """The names (``STEPS``) of the slow steps the archive at ``path`` needs, read without changing it.
     ArchiveUnavailable when it does not exist or is not a database."""
-    from pipelines.archive import capture_document, facet_counts, store
-    from pipelines.archive.schema import ArchiveUnavailable, search_index_is_current
-    from pipelines.dedup import near
+    from pipelines.archive import capture_document, facet_counts
+    from pipelines.archive.schema import ArchiveUnavailable, search_index_is_up_to_date
+    from pipelines.dedup.clusters import clusters_are_up_to_date
 
     if not Path(path).is_file():
         raise ArchiveUnavailable(f"{path} does not exist")
@@ -63,14 +63,12 @@ def pending_upgrades(path: str) -> list[str]:
         except sqlite3.Error as exc:
             raise ArchiveUnavailable(f"{path}: cannot use it as the archive: {exc}") from None
         db = sqlite_utils.Database(conn)
+        # Each step's own predicate, the one its opening step checks before doing anything.
         checks: dict[str, Callable[[], bool]] = {
-            "search index": lambda: search_index_is_current(db) and not store.search_index_needs_sync(db),
+            "search index": lambda: search_index_is_up_to_date(db),
             "capture documents": lambda: not capture_document.needs_compacting(db),
             "facet counts": lambda: not facet_counts.facet_counts_need_rebuild(db),
-            "near-duplicate index": lambda: (
-                near.get_state(db, "index_signature") == near.INDEX_SIGNATURE
-                and conn.execute("select 1 from articles where cluster_id is null limit 1").fetchone() is None
-            ),
+            "near-duplicate index": lambda: clusters_are_up_to_date(db),
         }
         return [step for step, check in checks.items() if not _is_current(check)]
     finally:

@@ -257,6 +257,15 @@ def unclustered(db: sqlite_utils.Database) -> Iterator[int]:
         yield int(row[0])
 
 
+def clusters_are_up_to_date(db: sqlite_utils.Database) -> bool:
+    """Whether :func:`ensure_clusters` has nothing to do: the LSH index of the current parameters and layout,
+    every article in a cluster. Reads only."""
+    return (
+        nd.get_state(db, "index_signature") == nd.INDEX_SIGNATURE
+        and db.execute("select 1 from articles where cluster_id is null limit 1").fetchone() is None
+    )
+
+
 def ensure_clusters(db: sqlite_utils.Database) -> int:
     """Bring the LSH index and clusters up to date with the articles (after a restart, an upgrade, or
     articles stored without clustering, or whose batch was not committed when the crawl stopped).
