@@ -18,6 +18,7 @@ __all__ = [
     "dateline_credits",
     "has_common_surname",
     "header_credits",
+    "is_dateline",
     "is_user_name",
     "looks_like_outlet",
     "names_only",
@@ -89,14 +90,25 @@ _NOT_NAMES = re.compile(
     + r"|媒体|媒體|客户端"
     # A link to the site's other edition in the author slot ("作者: <a>手机版</a>"); "佚名" says "no name".
     + r"|手机版|手機版|电脑版|電腦版|网页版|網頁版|触屏版|佚名|不详|不詳"
-    # A comment box's buttons ("退出 马上发表") read as its first poster.
-    + r"|退出|发表|發表|回复|回覆|举报|舉報"
+    # A comment box's buttons ("退出 马上发表") read as its first poster; an answer's fold button after
+    # its writer's name ("甜阁下，心理咨询师 收起").
+    + r"|退出|发表|發表|回复|回覆|举报|舉報|收起|展开|展開|折叠|摺疊"
     + r"|新闻|新聞|频道|頻道|编辑部|本报|本報|本台"
     # Section headings that start with the role word ("記者調查", "记者手记") and the labels of an info
     # line ("时间：") are no names.
     + r"|调查|調查|手记|手記|观察|觀察|走访|走訪|采访|採訪|探访|探訪|暗访|暗訪|连线|連線"
     + r"|时间|時間|日期|更新|跟贴|跟帖|热门|熱門|简介|簡介|介绍|介紹|主页|主頁|专栏|專欄"
 )
+# A dateline on its own: a place and a day the story was filed ("澎湖縣28日電", "北京12月9日电").
+_BARE_DATELINE = re.compile(rf"^[{HAN}]{{1,10}}(?:\d{{1,2}}月)?\d{{1,2}}日(?:电|電|讯|訊)$")
+
+
+def is_dateline(text: str) -> bool:
+    """Whether ``text`` is a dateline (place and day, "澎湖縣28日電"), which some sites' markup declares as
+    the author's name."""
+    return _BARE_DATELINE.match(text.strip()) is not None
+
+
 # Why: "青岛报道" / "北京电" after the names is the dateline verb of the byline, not a person.
 # A bare "报道" closes "记者 王晨 孙浩 报道" (it is the verb, not a third reporter).
 # "发自上海" closes "(王霄 发自上海)": where the reporter filed from.
@@ -420,6 +432,18 @@ _OUTLET_NAME = re.compile(
 )
 # The writer and where they wrote from, in brackets: "【（李三娃／四川成都）】" (a reader's letter).
 _NAME_PLACE = re.compile(rf"[（(](?P<names>[{HAN}]{{2,4}})\s*[／/╱]\s*[{HAN}]{{2,6}}[）)]")
+# A wire dateline with the reporter before the place: "（中央社記者邱俊欽桃園19日電）" (CNA's form, reprinted
+# by other papers). Nothing separates the name from the place, so only a place of this list ends the names:
+# elsewhere the credit is left unread rather than cut at a guess ("林雷台北" is 林雷 of 台北, not 林雷台).
+_DATELINE_PLACES = (
+    "台北|臺北|新北|桃園|台中|臺中|台南|臺南|高雄|基隆|新竹|苗栗|彰化|南投|雲林|嘉義|屏東|宜蘭|花蓮|台東|臺東"
+    "|澎湖|金門|馬祖|連江|北京|上海|天津|重慶|重庆|廣州|广州|深圳|香港|澳門|澳门|南京|杭州|武漢|武汉|成都"
+    "|西安|青島|青岛|濟南|济南|華盛頓|华盛顿|紐約|纽约|東京|东京|倫敦|伦敦|巴黎|首爾|首尔"
+)
+_REPORTER_PLACE_DAY = re.compile(
+    rf"(?:記者|记者)\s*(?P<names>[{HAN}]{{2,4}}(?:[、，,][{HAN}]{{2,4}})*?)\s*(?:{_DATELINE_PLACES})"
+    rf"(?:\d{{1,2}}月)?\d{{1,2}}日(?:電|电)"
+)
 # A report's place or kind after the slash ("台北報導", "綜合外電") is no name.
 _NOT_A_WRITER = re.compile(r"報導|报道|綜合|综合|外電|外电|編譯|编译|電$|电$|訊$|讯$")
 _DATELINE_CHARS = 300
@@ -439,6 +463,12 @@ def dateline_credits(text: str) -> Credits:
         names = person_names(m["names"].replace("，", "、").replace(",", "、"))
         for name in names or []:
             credits.add(name, "reporter")
+    if not credits.contributors:
+        m = _REPORTER_PLACE_DAY.search(head)
+        names = person_names(m["names"].replace("，", "、").replace(",", "、")) if m else None
+        if names and all(n[0] in _SURNAMES for n in names):
+            for name in names:
+                credits.add(name, "reporter")
     if not credits.contributors:
         for m in [*_OUTLET_NAME.finditer(head), *_NAME_PLACE.finditer(head)]:
             names = person_names(m["names"].replace("，", "、").replace(",", "、")) or []

@@ -142,6 +142,7 @@ def clean_chinese_body(lines: list[str], *, titles: list[str]) -> CleanBody:
         out.append(line)
     out = _drop_teasers(out)
     _closing_names(out, result)
+    _closing_report(out, result)
     result.lines = out
     return result
 
@@ -183,6 +184,27 @@ def _closing_names(lines: list[str], result: CleanBody) -> None:
         if m and credits is not None:
             result.credits.extend(credits)
             lines[index] = lines[index][: m.start()].rstrip()
+            if not lines[index]:
+                del lines[index]
+            return
+
+
+# A place-report byline closing a paragraph: "…釐清死因。（王煌忠／台中報導）" (Taiwanese papers print the
+# writer there, not above the story); the report word makes it a byline wherever the paragraph goes on.
+_CLOSING_REPORT = re.compile(
+    rf"(?<=[。！？!?」』”])\s*[(（](?:記者|记者)?\s*(?P<names>[{HAN}]{{2,4}}(?:[、，,][{HAN}]{{2,4}})*)"
+    rf"\s*[／/╱]\s*[{HAN}]{{0,6}}(?:報導|报道)[)）]"
+)
+
+
+def _closing_report(lines: list[str], result: CleanBody) -> None:
+    """The writers a closing place-report byline names (the last one in the body), taken out of the text."""
+    for index in range(len(lines) - 1, -1, -1):
+        m = next(reversed(list(_CLOSING_REPORT.finditer(lines[index]))), None)
+        credits = names_only(m["names"].replace("，", "、").replace(",", "、"), "reporter") if m else None
+        if m and credits is not None and all(has_common_surname(c["name"]) for c in credits.contributors):
+            result.credits.extend(credits)
+            lines[index] = (lines[index][: m.start()] + lines[index][m.end() :]).strip()
             if not lines[index]:
                 del lines[index]
             return

@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 EXTRACTOR_NAME = "newsarchive"
-EXTRACTOR_VERSION = f"1.3+trafilatura-{trafilatura.__version__}"
+EXTRACTOR_VERSION = f"1.4+trafilatura-{trafilatura.__version__}"
 MIN_BODY_CHARS = 4
 
 

@@ -351,13 +351,15 @@ def published(
         return declared
     # 2. Chinese pages print "2019年02月24日 22:16" or "发布时间：…" right by the headline.
     if chinese:
+        day_only: StatedDate | None = None
         for candidate in date_lines:
             found = find_stated_date(candidate, default_tz=tz_name) if candidate else None
-            if found is not None and checked and _in_prose(found, candidate):
+            if found is None or (day_only is not None and found.value.date() != day_only.value.date()):
+                continue
+            if checked and _in_prose(found, candidate):
                 continue
             if (
-                found is not None
-                and checked
+                checked
                 and candidate != post_time
                 and (
                     _a_replys_date(holders(found.value.date()), texts)
@@ -365,9 +367,13 @@ def published(
                 )
             ):
                 continue
-            if found is not None:
-                midnight = (found.value.hour, found.value.minute, found.value.second) == (0, 0, 0)
-                return found.coarser("day") if midnight else found
+            if (found.value.hour, found.value.minute, found.value.second) != (0, 0, 0):
+                return found
+            # Why not at once: a day without a time ("（2016年1月19日）" atop a press release in the body)
+            # may be printed with its time in a later line (the info line by the headline).
+            day_only = day_only or found.coarser("day")
+        if day_only is not None:
+            return day_only
         # "3小时前" / "昨天 10:20" only mean something against the time the page was fetched, and only
         # where they stand as a date line of their own ("今天上午，…" in the first paragraph is prose).
         if fetched_at is not None:

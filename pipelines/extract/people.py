@@ -17,6 +17,7 @@ from .bylines import (
     dateline_credits,
     has_common_surname,
     header_credits,
+    is_dateline,
     is_user_name,
     looks_like_outlet,
     person_names,
@@ -90,6 +91,9 @@ def _merge(
     for declared in _split_list(meta_author):
         name = _credited_name(declared) if chinese else declared
         if chinese and name in outlets:  # "作者：新华网" names the outlet, not a writer
+            continue
+        # Why: a dateline is no one's name, even declared as a schema.org Person ("澎湖縣28日電" on udn.com).
+        if chinese and is_dateline(name):
             continue
         # On Chinese pages the author meta often holds the outlet or a CMS account; keep people only
         # (a schema.org Person is a person by declaration).
