@@ -65,6 +65,18 @@ _PLAYER = re.compile(
 _PLAYER_MAX = 40
 
 
+# The help-line notice Taiwanese papers append to a story about suicide (the reporting guideline of the health
+# ministry asks for one): "自殺防治諮詢安心專線：0800-788995（24小時）", "生命線協談專線：1995", "珍惜生命",
+# the paper's own heading ("★中時電子報關心您", "●《ETNEWS新聞雲》提醒您：").
+_HOTLINE = re.compile(
+    # A help line with its number (a sentence about the help line names no number after a colon).
+    r"(?:(?:安心|協談|协谈|張老師|张老师|諮詢|咨询)(?:專線|专线)|生命線|生命线)\s*[:：]?\s*\d|"
+    r"^\W*(?:珍惜生命|再給自己一次機會|再给自己一次机会|自殺解決不了問題|自杀解决不了问题)|"
+    r"(?:新聞雲|新闻云|電子報|电子报|》)\s*(?:關心|关心|提醒)(?:您|你)"
+)
+_HOTLINE_MAX = 40
+
+
 # Why: a row of short link labels that includes "首页" ("| 首页 | 社会 |", "首页 > 新闻 > 正文") is the
 # site's navigation or breadcrumb, never prose.
 _NAV_SPLIT = re.compile(r"\s*(?:[|｜>›»/]|\s)\s*")
@@ -101,6 +113,8 @@ def is_furniture(line: str) -> bool:
     if len(text) <= _SOURCE_NOTE_MAX and _SOURCE_NOTE.match(text):
         return True
     if len(text) <= _PLAYER_MAX and _PLAYER.search(text):
+        return True
+    if len(text) <= _HOTLINE_MAX and _HOTLINE.search(text):
         return True
     if _contact_line(text):
         return True

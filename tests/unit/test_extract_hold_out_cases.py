@@ -1,7 +1,8 @@
 """Cases found on a hold-out set of Chinese pages no rule had seen (bench/README.md, issue 13's sixth pass), each on
 a page written here with the same structure: a dateline declared as the author, an answer's fold button read
 with its writer's name, a Taiwanese paper's byline closing a paragraph, CNA's dateline with the reporter before
-the place, and a day printed without its time in the body above the info line's time."""
+the place, a day printed without its time in the body above the info line's time, and the help-line notice
+Taiwanese papers put below a story about suicide."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from pipelines.extract import extract_page
 from pipelines.extract.bylines import dateline_credits, is_dateline, person_names
+from pipelines.extract.furniture import is_furniture
 
 PARAGRAPHS = (
     "<p>警方調查，無業賴姓女子昨晚獨自在租屋處飲酒，男友凌晨返家見狀勸阻，雙方因而發生口角，"
@@ -138,3 +140,42 @@ def test_a_day_without_a_time_stays_a_day() -> None:
     html = page(body, info=info).decode().replace('lang="zh-TW"', 'lang="zh-CN"').encode()
     article = extract_page(html, "https://money.example.com/16/0119/10/BE2QUAG000254TI5.html")
     assert article.published == "2016-01-19"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "自殺防治諮詢安心專線：0800-788995（24小時）",
+        "生命線協談專線：1995",
+        "自殺諮詢專線：0800-788995（24小時）",
+        "生命線：1995",
+        "張老師專線：1980",
+        "★中時電子報關心您",
+        "●《ETNEWS新聞雲》提醒您，請給自己機會：",
+        "自殺解決不了問題，卻留給家人無比悲痛。請珍惜生命。",
+        "再給自己一次機會",
+    ],
+)
+def test_the_help_line_notice_below_a_taiwanese_story_is_furniture(line: str) -> None:
+    assert is_furniture(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "警方提醒您：",
+        "生命線志工表示，今年來電數創新高。",
+        "他說要珍惜生命，從今天起每天運動一小時，也鼓勵大家一起參加。",
+    ],
+)
+def test_prose_about_help_lines_is_not_furniture(line: str) -> None:
+    assert not is_furniture(line)
+
+
+def test_a_story_ends_before_the_help_line_notice() -> None:
+    notice = (
+        "<p>●《ETNEWS新聞雲》提醒您，請給自己機會：</p><p>自殺防治諮詢安心專線：0800-788995（24小時）</p>"
+        "<p>生命線協談專線：1995</p><p>張老師專線：1980</p>"
+    )
+    article = extract_page(page(PARAGRAPHS + MORE + notice), "https://tw.example.com/news/20171209/1.htm")
+    assert article.text.endswith("希望相關單位能加強關懷獨居與情緒不穩的住戶。")
