@@ -316,8 +316,10 @@ _HEADER_CREDIT = re.compile(
     rf"(?P<role>{_ROLE_RE})\s*[:：]?\s*(?!{_ROLE_RE})"
     # (a two-character name may be spaced to the width of three: "作者：马 燕")
     rf"(?P<names>(?:[{HAN}·]{{2,5}}|[{HAN}][ 　][{HAN}](?![{HAN}]))(?:[ 、，,][{HAN}·]{{2,5}})*)"
-    # Why not before "11日電": "記者劉世怡台北11日電" glues the place to the name.
-    rf"(?=\s|$|{_ROLE_RE}|{_SOURCE_WORDS}|[|｜]|\d(?!\d?日))"
+    # A date or time may follow the names unspaced ("作者：张三2019-01-01"), other digits may not:
+    # "作者：理财18" names an account whose name goes on, not 理财. Why not before "11日電":
+    # "記者劉世怡台北11日電" glues the place to the name.
+    rf"(?=\s|$|{_ROLE_RE}|{_SOURCE_WORDS}|[|｜]|(?:19|20)\d\d|\d{{1,2}}[:：/.\-月])"
 )
 
 

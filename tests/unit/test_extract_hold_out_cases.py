@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.extract import extract_page
-from pipelines.extract.bylines import dateline_credits, is_dateline, person_names
+from pipelines.extract.bylines import dateline_credits, header_credits, is_dateline, person_names
 from pipelines.extract.furniture import is_furniture
 
 PARAGRAPHS = (
@@ -179,3 +179,16 @@ def test_a_story_ends_before_the_help_line_notice() -> None:
     )
     article = extract_page(page(PARAGRAPHS + MORE + notice), "https://tw.example.com/news/20171209/1.htm")
     assert article.text.endswith("希望相關單位能加強關懷獨居與情緒不穩的住戶。")
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("来源：理财18 作者：理财18", []),  # an account whose name goes on in digits: not cut to 理财
+        ("作者：张三2019-01-01 10:20", ["张三"]),  # a date glued to the name
+        ("记者李明12月5日", ["李明"]),
+        ("记者 王晓 10:20", ["王晓"]),
+    ],
+)
+def test_digits_after_a_name_are_a_date_or_part_of_the_name(line: str, names: list[str]) -> None:
+    assert [c["name"] for c in header_credits(line).contributors] == names
