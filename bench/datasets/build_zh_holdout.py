@@ -29,7 +29,7 @@ from pathlib import Path
 from lxml import html as lxml_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_zh_testpages import Origin, fetch
+from build_zh_testpages import Origin, fetch, load_labels
 from show_page import decode
 
 REPO = Path(__file__).resolve().parents[2]
@@ -329,11 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirror-root", type=Path, help="read git mirrors <root>/<owner>+<name>/repo")
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="hand labels (JSON lines)")
     args = parser.parse_args(argv)
-    labels = {}
-    for line in args.labels.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line) if line.strip() else {}
-        if row.get("dataset") == NAME:
-            labels[row["id"]] = row
+    labels = load_labels(args.labels, NAME)
     pages_dir = args.out / "pages"
     pages_dir.mkdir(parents=True, exist_ok=True)
     rows = []

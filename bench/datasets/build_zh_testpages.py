@@ -210,14 +210,15 @@ def fetch(origin: Origin, path: str, mirror_root: Path | None) -> bytes:
     return data
 
 
-def load_labels(path: Path) -> dict[str, dict[str, object]]:
+def load_labels(path: Path, dataset: str = NAME) -> dict[str, dict[str, object]]:
+    """The hand labels of one dataset's pages, by page id."""
     labels: dict[str, dict[str, object]] = {}
     if not path.exists():
         return labels
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            if row.get("dataset") == NAME:
+            if row.get("dataset") == dataset:
                 labels[row["id"]] = row
     return labels
 
