@@ -69,8 +69,10 @@ _ROLE_PAIR = re.compile(r"(?<![^\s(（])[文图圖摄攝][/／、][文图圖摄�
 # Why: portals link an outlet's microblog right after its name ("成都商报(微博)记者 余文龙"); the mark
 # is a link label, not part of the credit.
 _MICROBLOG = re.compile(r"[(（]微博[)）]")
+# (not a label: "来源： 访问量：199" leaves the source empty; the next field's label is no outlet)
 _SOURCE = re.compile(
     rf"(?:{_SOURCE_WORDS})\s*[:：]\s*(?P<outlet>\d{{0,4}}[^\s\d|｜:：,，。;；()（）\[\]【】]{{2,30}})"
+    r"(?![^\s\d|｜:：,，。;；()（）\[\]【】]|[:：])"
 )
 # A Chinese person name: 2–4 Han characters (5 for compound surnames) or a minority name
 # with a middle dot; grammatical particles never occur in names.

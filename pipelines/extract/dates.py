@@ -28,8 +28,9 @@ __all__ = [
 PRECISIONS = ("year", "month", "day", "minute", "second")
 
 _OFFSET = r"(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?"
+# (a slash may stand between day and time: qq.com prints "2020 / 07/08 / 16:37" in three elements)
 _TIME = (
-    r"(?:(?:T|\s*[-－]?\s*)(?P<hour>\d{1,2})\s*[:：时點点]\s*(?P<minute>\d{1,2})"
+    r"(?:(?:T|\s*[-－/]?\s*)(?P<hour>\d{1,2})\s*[:：时點点]\s*(?P<minute>\d{1,2})"
     r"(?:\s*[:：分]\s*(?P<second>\d{1,2})(?:\.\d+)?)?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?\s*" + _OFFSET + ")?"
 )
 # 2019-02-24 22:16, 2019/2/24, 2019.02.24, 2019年02月24日 22:16, "2019-02-24- 22:16" (a real

@@ -203,9 +203,10 @@ def _day_pattern(day: date) -> re.Pattern[str]:
 # Containers of what others wrote under the article (comments, replies, a Q&A's answers, reviews) ...
 _REPLY_MARK = re.compile(r"comment|repl(?:y|ie)|answer|review|回复|评论", re.I)
 # ... and of texts beside it that carry their own dates: a revision card ("最近更新", "modified-time"),
-# statistics, footnotes and references, sidebars, related headlines.
+# statistics, footnotes and references, sidebars, related headlines (TRS, the CMS of many government sites,
+# names them "reldocuments": "关联稿件").
 _ASIDE = re.compile(
-    r"modif|updat|statist|refer|cite|citation|sidebar|side[-_]?(?:box|content|bar)|relate", re.I
+    r"modif|updat|statist|refer|cite|citation|sidebar|side[-_]?(?:box|content|bar)|relate|rel[-_]?doc", re.I
 )
 _REPLY_OR_ASIDE = re.compile(f"{_REPLY_MARK.pattern}|{_ASIDE.pattern}", re.I)
 _MARK_LEVELS = 8

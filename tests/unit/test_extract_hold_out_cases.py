@@ -10,6 +10,7 @@ import pytest
 
 from pipelines.extract import extract_page
 from pipelines.extract.bylines import dateline_credits, header_credits, is_dateline, person_names
+from pipelines.extract.dates import find_stated_date
 from pipelines.extract.furniture import is_furniture
 
 PARAGRAPHS = (
@@ -192,3 +193,44 @@ def test_a_story_ends_before_the_help_line_notice() -> None:
 )
 def test_digits_after_a_name_are_a_date_or_part_of_the_name(line: str, names: list[str]) -> None:
     assert [c["name"] for c in header_credits(line).contributors] == names
+
+
+@pytest.mark.parametrize(
+    ("line", "outlet"),
+    [
+        ("来源： 访问量：199", None),  # an empty source, then the next field's label
+        ("来源: 作者:", None),
+        ("来源：新华社 作者：张三", "新华社"),
+        ("来源:人民日报", "人民日报"),
+    ],
+)
+def test_a_label_is_no_outlet(line: str, outlet: str | None) -> None:
+    assert header_credits(line).source_outlet == outlet
+
+
+def test_a_slash_between_the_day_and_the_time() -> None:
+    found = find_stated_date("2020 / 07/08 / 16:37", default_tz="Asia/Shanghai")
+    assert found is not None and found.precision == "minute"
+    assert found.value.isoformat() == "2020-07-08T16:37:00+08:00"
+
+
+def test_a_related_documents_list_between_headline_and_body_dates_nothing() -> None:
+    meta = '<dl class="meta"><dd class="scrq"><label>生成日期：</label><div>2023-05-11</div></dd></dl>'
+    related = (
+        '<div class="article-reldocuments"><h3><span>关联稿件：</span></h3><ul><li>'
+        '<a href="/2023/07/a.shtml">图文解读：《某县2022年国民经济和社会发展统计公报》</a>'
+        '<span class="time">2023-07-12</span></li></ul></div>'
+    )
+    body = (
+        "<p>2022年，全县上下坚持稳中求进工作总基调，全面贯彻新发展理念，经济运行总体平稳，发展质量稳步提升。"
+        "初步核算，全年地区生产总值比上年增长4.5%。</p>"
+        "<p>全年粮食种植面积稳定，粮食总产量比上年增长1.2%；规模以上工业增加值比上年增长6.1%，"
+        "固定资产投资比上年增长8.4%。</p>"
+    )
+    html = (
+        '<html lang="zh-CN"><head><meta charset="utf-8"><title>某县2022年国民经济和社会发展统计公报</title></head>'
+        f"<body>{meta}<h1>某县2022年国民经济和社会发展统计公报</h1>{related}<div class='article-content'>{body}</div>"
+        "</body></html>"
+    )
+    article = extract_page(html.encode(), "https://www.example.gov.cn/tjgb/202305/abc.shtml")
+    assert article.published == "2023-05-11"
