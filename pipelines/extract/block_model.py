@@ -10,6 +10,7 @@ worker would cost more than the arithmetic it saves.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -202,8 +203,9 @@ def support(lines: list[str], scored: list[tuple[Block, float]]) -> float | None
     return weighted / total if total else None
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
+def _bigrams(text: str) -> set[tuple[str, str]]:
+    # Pairs of characters, not two-character strings: the same sets' sizes, built at C speed (long pages).
+    return set(itertools.pairwise(text))
 
 
 def choice_features(
@@ -243,7 +245,18 @@ def body_choice(
     """The model's body (the blocks it reads as article text, the headline left to the title) and the
     page-level figures for choosing between it and the rules' ``lines``; None when the model keeps too
     little text to be a body."""
-    model = model or shipped_model()
+    found = _model_body(tree, h1, model or shipped_model())
+    if found is None:
+        return None
+    chosen, scored = found
+    return [block.text for block, _ in chosen], choice_features(lines, chosen, scored)
+
+
+def _model_body(
+    tree: Any, h1: Any, model: BlockModel
+) -> tuple[list[tuple[Block, float]], list[tuple[Block, float]]] | None:
+    """The blocks the model keeps (with their probabilities) and every scored block; None when it keeps too
+    little text to be a body."""
     scored = content_blocks(tree, h1, model)
     kept = [i for i, (block, p) in enumerate(scored) if p >= model.threshold and not _is(block, h1)]
     # Headings between the first and the last kept block stay with the text they head, whatever their
@@ -255,10 +268,9 @@ def body_choice(
         for i, (block, p) in enumerate(scored)
         if not _is(block, h1) and (p >= model.threshold or (first < i < last and block.heading))
     ]
-    body = [block.text for block, _ in chosen]
-    if len(_key("".join(body))) < MIN_MODEL_CHARS:
+    if len(_key("".join(block.text for block, _ in chosen))) < MIN_MODEL_CHARS:
         return None
-    return body, choice_features(lines, chosen, scored)
+    return chosen, scored
 
 
 def replacement_body(
@@ -271,12 +283,14 @@ def replacement_body(
     Without one, the model's body replaces a body whose blocks the model reads as chrome (a teaser, a menu,
     a box beside the article: mean probability under :data:`SUPPORT_BELOW`)."""
     model = model or shipped_model()
-    choice = body_choice(lines, tree, h1, model)
-    if choice is None:
+    found = _model_body(tree, h1, model)
+    if found is None:
         return None
-    body, row = choice
+    chosen, scored = found
+    body = [block.text for block, _ in chosen]
     if _key("".join(body)) == _key("".join(lines)):
-        return None  # the same text: nothing to replace
+        return None  # the same text: nothing to replace (and no figures to compute)
+    row = choice_features(lines, chosen, scored)
     if model.decider is None:
         return body if row[0] < SUPPORT_BELOW else None
     return body if model.decider.probability(row) >= 0.5 else None
