@@ -1,19 +1,22 @@
 #!/usr/bin/env python
-"""Build the Chinese hold-out set (``zh-holdout``): 27 pages of 16 sites that no rule was written on.
+"""Build the Chinese hold-out sets: pages that no rule was written on.
 
-    python bench/datasets/build_zh_holdout.py [--out DIR] [--mirror-root DIR] [--labels FILE]
+    python bench/datasets/build_zh_holdout.py [--set zh-holdout|zh-holdout2] [--out DIR] [--mirror-root DIR]
 
-The pages are Chinese article pages shipped in the test folders of four public repositories (a Taiwanese
-news scraper, two crawlers' test resources, a zhihu client), pinned to commits; none of them is a source of
-the other sets. They were labelled by hand (title, date, authors, editor, outlet: bench/zh_labels.jsonl,
-dataset ``zh-holdout``; rules in bench/README_labels.md) and measured once before any rule looked at them
-(bench/README.md, issue 13's sixth pass). Bytes are stored untouched (gzip only); a page the repository keeps
-compressed (``.html.gz``, ``.html.xz``) is stored as the HTML it holds. By default each file is downloaded
-from raw.githubusercontent.com; ``--mirror-root`` reads ``<root>/<owner>+<name>/repo`` git mirrors instead.
+``zh-holdout``: 27 pages of 16 sites from the test folders of four public repositories (a Taiwanese news
+scraper, two crawlers' test resources, a zhihu client). ``zh-holdout2``: 15 pages of 10 sites from five more
+(two extraction experiments, a blog backup, a collection of saved government reports, an Open Graph
+scraper's test pages). Each page is pinned to a commit; none of these repositories is a source of the other
+sets. They were labelled by hand (title, date, authors, editor, outlet: bench/zh_labels.jsonl, datasets
+``zh-holdout`` and ``zh-holdout2``; rules in bench/README_labels.md) and each set was measured once before any
+rule looked at it (bench/README.md, issue 13's sixth pass). Bytes are stored untouched (gzip only); a page
+the repository keeps compressed (``.html.gz``, ``.html.xz``) is stored as the HTML it holds. By default each
+file is downloaded from raw.githubusercontent.com; ``--mirror-root`` reads ``<root>/<owner>+<name>/repo`` git
+mirrors instead.
 
-``text`` (the body label) is written on 17 pages: the story paragraphs of the article container, chosen by
-number after reading them (``BODY_CUTS``), without photo captions, byline lines, the sites' hotline boxes,
-share buttons and related-story lists; null elsewhere (title, date and author scoring only).
+``text`` (the body label) is written on 17 and 13 pages: the story paragraphs of the article container,
+chosen by number after reading them (the sets' ``cuts``), without photo captions, byline lines, the sites'
+hotline boxes, share buttons and related-story lists; null elsewhere (title, date and author scoring only).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import json
 import lzma
 import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import html as lxml_html
@@ -33,9 +37,13 @@ from build_zh_testpages import Origin, fetch, load_labels
 from show_page import decode
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_OUT = REPO.parent / "shared" / "datasets" / "zh-holdout"
+SHARED = REPO.parent / "shared" / "datasets"
 DEFAULT_LABELS = REPO / "bench" / "zh_labels.jsonl"
-NAME = "zh-holdout"
+
+Page = tuple[str, tuple[str, str], str, str, str | None]
+# id -> (XPath of the article container, numbers of the paragraphs kept as ``paragraphs`` lists them,
+# XPaths of elements left out before listing: a data table inside a report)
+Cuts = dict[str, tuple[str, list[int], list[str]]]
 
 TWNEWS = ("virus-warnning/twnews", "MIT")
 EVENTS = ("sonyfe25cp/EventsMachine", "none stated (no licence file)")
@@ -43,7 +51,7 @@ HTMLSPIDER = ("museless/Htmlspider", "none stated (no licence file)")
 ZHIHU = ("7sDream/zhihu-py3", "MIT")
 
 # (id, (repository, licence), commit, path, the page's URL where the source records or shows it)
-PAGES: list[tuple[str, tuple[str, str], str, str, str | None]] = [
+FIRST_PAGES: list[Page] = [
     (
         "twnews_appledaily_2018",
         TWNEWS,
@@ -235,39 +243,467 @@ PAGES: list[tuple[str, tuple[str, str], str, str, str | None]] = [
     ),
 ]
 
-# id -> (XPath of the article container, numbers of the paragraphs kept, as listed by ``paragraphs``)
-BODY_CUTS: dict[str, tuple[str, list[int]]] = {
-    "twnews_appledaily_2018": ("//div[contains(@class,'ndArticle_margin')]", [0]),
-    "twnews_chinatimes_2018": ("//article", [0]),
-    "twnews_chinatimes_2019": ("//article", [10]),
-    "twnews_cna_2018": ("//div[@class='paragraph']", [0]),
-    "twnews_cna_2019": ("//div[@class='paragraph']", [0]),
-    "twnews_ettoday_2018": ("//div[@class='story']", [2, 3, 4, 5]),
-    "twnews_ettoday_2019": ("//div[@class='story']", [2, 3, 4, 5]),
-    "twnews_setn_2018": ("//div[@id='Content1']", [1, 2, 3]),
-    "twnews_udn_2018": ("//div[@id='story_body_content']", [5, 6, 7, 8]),
-    "twnews_udn_2019": ("//div[@id='story_body_content']", [6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17]),
-    "twnews_ltn_2018": ("//div[@itemprop='articleBody']", [1, 2, 3, 4]),
-    "events_chinanews": ("//div[@class='left_zw']", [0, 1, 2, 3, 4, 5]),
-    "events_qq2": ("//div[@id='Cnt-Main-Article-QQ']", [0, 1, 2, 3, 4, 5, 6]),
-    "events_qq_huanqiu": ("//div[@id='Cnt-Main-Article-QQ']", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
-    "events_fenghuang": ("//div[@id='artical_real']", [0, 1, 2, 3, 4]),
-    "htmlspider_sina_1": ("//div[@id='artibody']", [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]),
-    "htmlspider_163_export": ("//div[@id='endText']", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]),
+FIRST_CUTS: Cuts = {
+    "twnews_appledaily_2018": ("//div[contains(@class,'ndArticle_margin')]", [0], []),
+    "twnews_chinatimes_2018": ("//article", [0], []),
+    "twnews_chinatimes_2019": ("//article", [10], []),
+    "twnews_cna_2018": ("//div[@class='paragraph']", [0], []),
+    "twnews_cna_2019": ("//div[@class='paragraph']", [0], []),
+    "twnews_ettoday_2018": ("//div[@class='story']", [2, 3, 4, 5], []),
+    "twnews_ettoday_2019": ("//div[@class='story']", [2, 3, 4, 5], []),
+    "twnews_setn_2018": ("//div[@id='Content1']", [1, 2, 3], []),
+    "twnews_udn_2018": ("//div[@id='story_body_content']", [5, 6, 7, 8], []),
+    "twnews_udn_2019": ("//div[@id='story_body_content']", [6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17], []),
+    "twnews_ltn_2018": ("//div[@itemprop='articleBody']", [1, 2, 3, 4], []),
+    "events_chinanews": ("//div[@class='left_zw']", [0, 1, 2, 3, 4, 5], []),
+    "events_qq2": ("//div[@id='Cnt-Main-Article-QQ']", [0, 1, 2, 3, 4, 5, 6], []),
+    "events_qq_huanqiu": ("//div[@id='Cnt-Main-Article-QQ']", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], []),
+    "events_fenghuang": ("//div[@id='artical_real']", [0, 1, 2, 3, 4], []),
+    "htmlspider_sina_1": (
+        "//div[@id='artibody']",
+        [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18],
+        [],
+    ),
+    "htmlspider_163_export": ("//div[@id='endText']", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], []),
 }
-# One <p> of this page holds the story, its closing byline and a hotline box: the story precedes the byline.
-BODY_ENDS = {"twnews_appledaily_2018": "（王煌忠／台中報導）"}
+
+PAGE_ANALYSIS = ("qwang2505/page_analysis", "none stated (no licence file)")
+TEXTEXTRACT = ("FujiZ/TextExtract", "none stated (no licence file)")
+WRETCH = ("Maplewing-Personal-Projects/wretchcc_article_backup", "none stated (no licence file)")
+SIMONXINW = ("SimonXinw/job", "none stated (no licence file)")
+OPENGRAPH = ("jshemas/openGraphScraperPages", "none stated (no licence file)")
+
+SECOND_PAGES: list[Page] = [
+    (
+        "sohu_nobel_receptor",
+        PAGE_ANALYSIS,
+        "6be462cc4449ca401794022575e248206323feed",
+        "tests/sina.html",
+        None,
+    ),
+    (
+        "netease_liang_petition",
+        TEXTEXTRACT,
+        "c0711849e9aab4117de72afc33d76717f4a04233",
+        "test/163.html",
+        None,
+    ),
+    (
+        "netease_retirement_age",
+        TEXTEXTRACT,
+        "c0711849e9aab4117de72afc33d76717f4a04233",
+        "test/163_2.html",
+        None,
+    ),
+    (
+        "wretch_blog_may",
+        WRETCH,
+        "fbd9b0f1543c40eaf503f6015db92b08eb94cc29",
+        "1.html",
+        "http://www.wretch.cc/blog/fafnar123/10053130",
+    ),
+    (
+        "wretch_blog_toi",
+        WRETCH,
+        "fbd9b0f1543c40eaf503f6015db92b08eb94cc29",
+        "10.html",
+        "http://www.wretch.cc/blog/fafnar123/10022875",
+    ),
+    (
+        "wretch_blog_words",
+        WRETCH,
+        "fbd9b0f1543c40eaf503f6015db92b08eb94cc29",
+        "100.html",
+        "http://www.wretch.cc/blog/fafnar123/9971196",
+    ),
+    (
+        "gov_wanzai_tjgb2015",
+        SIMONXINW,
+        "8340963def6f1dc02a470ba8d09927cf4a6cafc3",
+        "统计局/2015/万载县2015年国民经济和社会发展统计公报.html",
+        "http://www.wanzai.gov.cn/wzxrmzf/tjgb/201705/9c059bf058ef4db8b3c8f920e22186fe.shtml",
+    ),
+    (
+        "gov_wanzai_tjgb2022",
+        SIMONXINW,
+        "8340963def6f1dc02a470ba8d09927cf4a6cafc3",
+        "统计局/万载县/2022/万载县2022年国民经济和社会发展统计公报 _ 万载县人民政府.html",
+        "http://www.wanzai.gov.cn/wzxrmzf/tjsja/202305/7215380191c5400397df5d7d0b5fd06b.shtml",
+    ),
+    (
+        "gov_yichun_tjgb2022",
+        SIMONXINW,
+        "8340963def6f1dc02a470ba8d09927cf4a6cafc3",
+        "统计局/宜春市/2022/宜春市2022年国民经济和社会发展统计公报 _ 中国宜春.html",
+        "https://www.yichun.gov.cn/ycsrmzf/tjgb/202305/36796cdc82d04268913f2884cf2fe579.shtml",
+    ),
+    (
+        "gov_yichun_jiangxi_tjgb2022",
+        SIMONXINW,
+        "8340963def6f1dc02a470ba8d09927cf4a6cafc3",
+        "统计局/江西省/2022/江西省2022年国民经济和社会发展统计公报 _ 中国宜春.html",
+        "https://www.yichun.gov.cn/ycsrmzf/tjgb/202304/3f093ec317ba4609b241d0c79175c7cd.shtml",
+    ),
+    ("qq_serbia_protest", OPENGRAPH, "ca7e60e089d0c2ea414e4c24feaa4ef06fe006fe", "qq.html", None),
+    (
+        "xinhuanet_zhiguo_notice",
+        OPENGRAPH,
+        "ca7e60e089d0c2ea414e4c24feaa4ef06fe006fe",
+        "xinhuanet.html",
+        None,
+    ),
+    ("s360_security_news", OPENGRAPH, "ca7e60e089d0c2ea414e4c24feaa4ef06fe006fe", "360.html", None),
+    (
+        "csdn_js_tips",
+        OPENGRAPH,
+        "ca7e60e089d0c2ea414e4c24feaa4ef06fe006fe",
+        "csdn.html",
+        "https://blog.csdn.net/qq449245884/article/details/107096460",
+    ),
+    ("weibo_qiaobao_post", OPENGRAPH, "ca7e60e089d0c2ea414e4c24feaa4ef06fe006fe", "weibo.html", None),
+]
+SECOND_CUTS: Cuts = {
+    "sohu_nobel_receptor": (
+        '//div[@id="contentText"]',
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
+        [],
+    ),
+    "netease_liang_petition": ('//div[@id="endText"]', [2, 3, 4, 5, 6], []),
+    "netease_retirement_age": (
+        '//div[@id="endText"]',
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23],
+        [],
+    ),
+    "wretch_blog_may": ('//div[@class="innertext"]', [0], []),
+    "wretch_blog_toi": ('//div[@class="innertext"]', [0], []),
+    "wretch_blog_words": ('//div[@class="innertext"]', [0], []),
+    "gov_wanzai_tjgb2015": (
+        '//div[@id="zoomcon"]',
+        [
+            1,
+            2,
+            3,
+            4,
+            5,
+            6,
+            7,
+            8,
+            9,
+            10,
+            11,
+            12,
+            13,
+            14,
+            15,
+            16,
+            17,
+            18,
+            19,
+            20,
+            21,
+            22,
+            23,
+            24,
+            25,
+            26,
+            27,
+            28,
+            29,
+            30,
+            31,
+            32,
+            33,
+            34,
+            35,
+            36,
+            37,
+            38,
+            39,
+            40,
+            41,
+            42,
+            43,
+            44,
+            45,
+            46,
+            47,
+            48,
+            49,
+            50,
+        ],
+        [".//table"],
+    ),
+    "gov_wanzai_tjgb2022": (
+        '//div[@id="zoomcon"]',
+        [
+            1,
+            2,
+            3,
+            4,
+            5,
+            6,
+            7,
+            8,
+            9,
+            10,
+            11,
+            12,
+            13,
+            14,
+            15,
+            16,
+            17,
+            18,
+            19,
+            20,
+            21,
+            22,
+            23,
+            24,
+            25,
+            26,
+            27,
+            28,
+            29,
+            30,
+            31,
+            32,
+            33,
+            34,
+            35,
+            36,
+            37,
+            38,
+            39,
+            40,
+            41,
+            42,
+            43,
+            44,
+            45,
+            46,
+            47,
+            48,
+            49,
+            50,
+            51,
+            52,
+            53,
+            54,
+        ],
+        [],
+    ),
+    "gov_yichun_tjgb2022": (
+        '//div[@id="zoomcon"]',
+        [
+            3,
+            4,
+            5,
+            6,
+            7,
+            8,
+            9,
+            10,
+            11,
+            12,
+            13,
+            14,
+            15,
+            16,
+            17,
+            18,
+            19,
+            20,
+            21,
+            22,
+            23,
+            24,
+            25,
+            26,
+            27,
+            28,
+            29,
+            30,
+            31,
+            32,
+            33,
+            34,
+            35,
+            36,
+            37,
+            38,
+            39,
+            40,
+            41,
+            42,
+            43,
+            44,
+            45,
+            46,
+            47,
+            48,
+            49,
+            50,
+            51,
+            52,
+            53,
+            54,
+            55,
+            56,
+            57,
+            58,
+            59,
+            60,
+            61,
+            62,
+            63,
+            64,
+            65,
+        ],
+        [],
+    ),
+    "gov_yichun_jiangxi_tjgb2022": (
+        '//div[@id="zoomcon"]',
+        [
+            3,
+            4,
+            5,
+            6,
+            7,
+            8,
+            9,
+            10,
+            11,
+            12,
+            13,
+            14,
+            15,
+            16,
+            17,
+            18,
+            19,
+            20,
+            21,
+            22,
+            23,
+            24,
+            25,
+            26,
+            27,
+            28,
+            29,
+            30,
+            31,
+            32,
+            33,
+            34,
+            35,
+            36,
+            37,
+            38,
+            39,
+            40,
+            41,
+            42,
+            43,
+            44,
+            45,
+            46,
+            47,
+            48,
+            49,
+            50,
+            51,
+            52,
+            53,
+            54,
+            55,
+            56,
+            57,
+            58,
+            59,
+            60,
+            61,
+            62,
+            63,
+            64,
+            65,
+            66,
+            67,
+            68,
+            69,
+            70,
+            71,
+            72,
+            73,
+            74,
+            75,
+            76,
+            77,
+            78,
+            79,
+            80,
+            81,
+            82,
+            83,
+        ],
+        [],
+    ),
+    "qq_serbia_protest": (
+        '//div[@class="content-article"]',
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
+        [],
+    ),
+    "xinhuanet_zhiguo_notice": ('//div[@id="p-detail"]', [0, 1, 2, 3, 4, 5, 6, 7], []),
+    "s360_security_news": (
+        '//div[@class="content-text"]',
+        [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 13, 14, 16, 17, 18, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30],
+        [],
+    ),
+}
 
 
-def paragraphs(raw: bytes, xpath: str) -> list[str]:
-    """The texts of the paragraphs (p, h2, h3, li, outermost) of the first element ``xpath`` finds."""
+@dataclass(frozen=True)
+class HoldOut:
+    name: str
+    pages: list[Page]
+    cuts: Cuts
+    notes: list[str]
+    # Texts at which a page's story ends inside its last kept paragraph.
+    ends: dict[str, str] = field(default_factory=dict)
+
+
+SETS = {
+    "zh-holdout": HoldOut(
+        "zh-holdout",
+        FIRST_PAGES,
+        FIRST_CUTS,
+        ["The twnews pages are 7 stories, each in two captures (2018 and 2019 layouts)."],
+        # One <p> holds the story, its closing byline and a hotline box: the story precedes the byline.
+        {"twnews_appledaily_2018": "（王煌忠／台中報導）"},
+    ),
+    "zh-holdout2": HoldOut(
+        "zh-holdout2",
+        SECOND_PAGES,
+        SECOND_CUTS,
+        [
+            "The three wretch.cc posts are one blogger's (re-serialised by HTML Tidy); the four government",
+            "pages are browser 'save page' copies; the openGraphScraperPages files are saved rendered pages.",
+        ],
+    ),
+}
+
+
+def paragraphs(raw: bytes, xpath: str, drop: list[str]) -> list[str]:
+    """The texts of the paragraphs (p, h2, h3, li, outermost) of the first element ``xpath`` finds, the
+    elements ``drop`` finds in it left out."""
     doc = lxml_html.document_fromstring(
         decode(raw).encode("utf-8"), parser=lxml_html.HTMLParser(encoding="utf-8")
     )
     nodes = doc.xpath(xpath)
     if not nodes:
         return []
-    for hidden in nodes[0].xpath(".//script|.//style|.//noscript"):
+    for hidden in nodes[0].xpath("|".join([".//script", ".//style", ".//noscript", *drop])):
         hidden.drop_tree()
     texts = []
     for el in nodes[0].xpath(".//p|.//h2|.//h3|.//li"):
@@ -278,14 +714,14 @@ def paragraphs(raw: bytes, xpath: str) -> list[str]:
     return texts
 
 
-def body_label(page_id: str, raw: bytes) -> str | None:
-    if page_id not in BODY_CUTS:
+def body_label(holdout: HoldOut, page_id: str, raw: bytes) -> str | None:
+    if page_id not in holdout.cuts:
         return None
-    xpath, keep = BODY_CUTS[page_id]
-    found = paragraphs(raw, xpath)
+    xpath, keep, drop = holdout.cuts[page_id]
+    found = paragraphs(raw, xpath, drop)
     text = "\n".join(found[i] for i in keep if i < len(found))
-    if page_id in BODY_ENDS:
-        text = text.split(BODY_ENDS[page_id])[0].strip()
+    if page_id in holdout.ends:
+        text = text.split(holdout.ends[page_id])[0].strip()
     return text or None
 
 
@@ -297,27 +733,30 @@ def stored_html(path: str, data: bytes) -> bytes:
     return data
 
 
-def readme() -> str:
+def readme(holdout: HoldOut) -> str:
+    sources = sorted({source for _, source, *_ in holdout.pages})
     lines = [
-        f"{NAME}: {len(PAGES)} Chinese article pages from the test folders of four public repositories, a",
-        "hold-out set for the extractor (no rule was written on them before they were measured).",
+        f"{holdout.name}: {len(holdout.pages)} Chinese article pages of {len(sources)} public repositories,",
+        "a hold-out set for the extractor (no rule was written on them before they were measured).",
         "Built by bench/datasets/build_zh_holdout.py (newsarchive); bytes untouched, gzip only.",
         "",
         "Repositories (licence of the repository; the pages are third-party news pages captured for tests,",
         "no separate terms stated for them):",
     ]
-    for repo, licence in (TWNEWS, EVENTS, HTMLSPIDER, ZHIHU):
-        count = sum(1 for _, (r, _), *_ in PAGES if r == repo)
+    for repo, licence in sources:
+        count = sum(1 for _, (r, _), *_ in holdout.pages if r == repo)
         lines.append(f"  https://github.com/{repo}  licence: {licence}  ({count} pages)")
     lines += [
         "",
-        "Labels: bench/zh_labels.jsonl (dataset zh-holdout), by hand from what a reader sees (rules in",
-        "bench/README_labels.md); text on the pages of BODY_CUTS (see the script). No extractor output used.",
-        "The twnews pages are 7 stories, each in two captures (2018 and 2019 layouts).",
+        f"Labels: bench/zh_labels.jsonl (dataset {holdout.name}), by hand from what a reader sees (rules in",
+        "bench/README_labels.md); text on the pages the script's cuts name. No extractor output used.",
+        *holdout.notes,
         "",
         "Pages (id <- repository@commit:path):",
     ]
-    lines += [f"  {page_id} <- {repo}@{commit}:{path}" for page_id, (repo, _), commit, path, _ in PAGES]
+    lines += [
+        f"  {page_id} <- {repo}@{commit}:{path}" for page_id, (repo, _), commit, path, _ in holdout.pages
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -325,15 +764,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="dataset folder to (re)write")
+    parser.add_argument("--set", choices=sorted(SETS), default="zh-holdout", help="which hold-out set")
+    parser.add_argument(
+        "--out", type=Path, help="dataset folder to (re)write (default ../shared/datasets/SET)"
+    )
     parser.add_argument("--mirror-root", type=Path, help="read git mirrors <root>/<owner>+<name>/repo")
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="hand labels (JSON lines)")
     args = parser.parse_args(argv)
-    labels = load_labels(args.labels, NAME)
-    pages_dir = args.out / "pages"
+    holdout = SETS[args.set]
+    out_dir = args.out or SHARED / holdout.name
+    labels = load_labels(args.labels, holdout.name)
+    pages_dir = out_dir / "pages"
     pages_dir.mkdir(parents=True, exist_ok=True)
     rows = []
-    for page_id, (repo, licence), commit, path, url in PAGES:
+    for page_id, (repo, licence), commit, path, url in holdout.pages:
         raw = stored_html(path, fetch(Origin(repo, commit, licence), path, args.mirror_root))
         # mtime=0: the same bytes give the same .gz on every rebuild.
         (pages_dir / f"{page_id}.html.gz").write_bytes(gzip.compress(raw, mtime=0))
@@ -347,20 +791,18 @@ def main(argv: list[str] | None = None) -> int:
                 "title": label.get("title"),
                 "date": label.get("date"),
                 "author": "; ".join(str(a) for a in authors) if authors else None,
-                "text": body_label(page_id, raw),
+                "text": body_label(holdout, page_id, raw),
                 "tags": None,
                 "extra": {"origin": f"{repo}@{commit}:{path}", "licence": licence, "site": label.get("site")},
             }
         )
-    with (args.out / "truth.jsonl").open("w", encoding="utf-8") as out:
+    with (out_dir / "truth.jsonl").open("w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    (args.out / "README.txt").write_text(readme(), encoding="utf-8")
-    missing = [page_id for page_id, *_ in PAGES if page_id not in labels]
+    (out_dir / "README.txt").write_text(readme(holdout), encoding="utf-8")
+    missing = [page_id for page_id, *_ in holdout.pages if page_id not in labels]
     texts = sum(1 for row in rows if row["text"])
-    print(
-        f"{len(rows)} pages written to {args.out}; {len(rows) - len(missing)} labelled, {texts} with a body"
-    )
+    print(f"{len(rows)} pages written to {out_dir}; {len(rows) - len(missing)} labelled, {texts} with a body")
     return 1 if missing else 0
 
 
