@@ -37,7 +37,9 @@ from build_zh_testpages import Origin, fetch, load_labels
 from show_page import decode
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared" / "datasets"
+# Not under ../shared/datasets: the block model is trained on every set there (bench/train_block_model.py),
+# and a hold-out set must stay out of its training.
+HOLDOUT_ROOT = REPO.parent / "shared" / "holdout"
 DEFAULT_LABELS = REPO / "bench" / "zh_labels.jsonl"
 
 Page = tuple[str, tuple[str, str], str, str, str | None]
@@ -766,13 +768,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--set", choices=sorted(SETS), default="zh-holdout", help="which hold-out set")
     parser.add_argument(
-        "--out", type=Path, help="dataset folder to (re)write (default ../shared/datasets/SET)"
+        "--out", type=Path, help="dataset folder to (re)write (default ../shared/holdout/SET)"
     )
     parser.add_argument("--mirror-root", type=Path, help="read git mirrors <root>/<owner>+<name>/repo")
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="hand labels (JSON lines)")
     args = parser.parse_args(argv)
     holdout = SETS[args.set]
-    out_dir = args.out or SHARED / holdout.name
+    out_dir = args.out or HOLDOUT_ROOT / holdout.name
     labels = load_labels(args.labels, holdout.name)
     pages_dir = out_dir / "pages"
     pages_dir.mkdir(parents=True, exist_ok=True)
