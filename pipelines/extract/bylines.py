@@ -469,7 +469,7 @@ def dateline_credits(text: str) -> Credits:
             credits.add(name, "reporter")
     if not credits.contributors:
         m = _REPORTER_PLACE_DAY.search(head)
-        names = person_names(m["names"].replace("，", "、").replace(",", "、")) if m else None
+        names = person_names(m["names"]) if m else None  # (person_names splits at 、，, too)
         if names and all(n[0] in _SURNAMES for n in names):
             for name in names:
                 credits.add(name, "reporter")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipelines.text.cjk import HAN, HAN_CHAR, HANGUL_CHAR, KANA_CHAR
@@ -173,20 +174,18 @@ _CLOSING = re.compile(rf"[(（](?P<names>[{HAN}·、 ]{{2,20}})[)）]\s*$")
 
 
 def _closing_names(lines: list[str], result: CleanBody) -> None:
-    """ "…全文最后一句。（郭旭）": bare names closing the article are its writers."""
-    for index in range(len(lines) - 1, max(len(lines) - 3, -1), -1):
-        m = _CLOSING.search(lines[index])
-        credits = names_only(m["names"], "reporter") if m else None
-        if credits is not None and not all(
-            has_common_surname(c["name"]) for c in credits.contributors if c["role"] == "reporter"
-        ):
-            credits = None  # an outlet's or a group's name in brackets ("（经济通）"), not a writer
-        if m and credits is not None:
-            result.credits.extend(credits)
-            lines[index] = lines[index][: m.start()].rstrip()
-            if not lines[index]:
-                del lines[index]
-            return
+    """ "…全文最后一句。（郭旭）": bare names closing the article (its last lines) are its writers."""
+    _take_credit(lines, result, range(len(lines) - 1, max(len(lines) - 3, -1), -1), _bare_names)
+
+
+def _bare_names(line: str) -> tuple[re.Match[str], Credits] | None:
+    m = _CLOSING.search(line)
+    credits = names_only(m["names"], "reporter") if m else None
+    if m is None or credits is None:
+        return None
+    if not all(has_common_surname(c["name"]) for c in credits.contributors if c["role"] == "reporter"):
+        return None  # an outlet's or a group's name in brackets ("（经济通）"), not a writer
+    return m, credits
 
 
 # A place-report byline closing a paragraph: "…釐清死因。（王煌忠／台中報導）" (Taiwanese papers print the
@@ -199,10 +198,29 @@ _CLOSING_REPORT = re.compile(
 
 def _closing_report(lines: list[str], result: CleanBody) -> None:
     """The writers a closing place-report byline names (the last one in the body), taken out of the text."""
-    for index in range(len(lines) - 1, -1, -1):
-        m = next(reversed(list(_CLOSING_REPORT.finditer(lines[index]))), None)
-        credits = names_only(m["names"].replace("，", "、").replace(",", "、"), "reporter") if m else None
-        if m and credits is not None and all(has_common_surname(c["name"]) for c in credits.contributors):
+    _take_credit(lines, result, range(len(lines) - 1, -1, -1), _place_report)
+
+
+def _place_report(line: str) -> tuple[re.Match[str], Credits] | None:
+    m = next(reversed(list(_CLOSING_REPORT.finditer(line))), None)
+    credits = names_only(m["names"], "reporter") if m else None
+    if m is None or credits is None or not all(has_common_surname(c["name"]) for c in credits.contributors):
+        return None
+    return m, credits
+
+
+def _take_credit(
+    lines: list[str],
+    result: CleanBody,
+    indexes: range,
+    find: Callable[[str], tuple[re.Match[str], Credits] | None],
+) -> None:
+    """The first credit ``find`` finds in the lines at ``indexes``, added to ``result`` and taken out of its
+    line (the line dropped when nothing else is left)."""
+    for index in indexes:
+        found = find(lines[index])
+        if found is not None:
+            m, credits = found
             result.credits.extend(credits)
             lines[index] = (lines[index][: m.start()] + lines[index][m.end() :]).strip()
             if not lines[index]:
