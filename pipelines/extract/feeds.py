@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .flags import SHORT_BODY_CHARS
+from .flags import SHORT_BODY_CHARS, text_chars
 from .locate import line_sources
 from .pagemeta import PageMeta
 
@@ -37,10 +37,6 @@ def _other_headline(el: Any, page: PageMeta) -> bool:
     return h1 is not None and h1 is not page.h1_element
 
 
-def _chars(lines: list[str]) -> int:
-    return sum(len("".join(line.split())) for line in lines)
-
-
 def drop_appended_feed(tree: Any, lines: list[str], page: PageMeta) -> list[str]:
     """Cut the body where another article begins after it.
 
@@ -58,7 +54,7 @@ def drop_appended_feed(tree: Any, lines: list[str], page: PageMeta) -> list[str]
     # A line joined from several elements ("<span>【</span>#话题#<span>】</span> 据…") is not found by its
     # start. When the article's lines are such, the first line found can be the next story's headline: with
     # a body above it (more than the flags call short), that second headline ends the article.
-    if found > 0 and _other_headline(first, page) and _chars(lines[:found]) >= SHORT_BODY_CHARS:
+    if found > 0 and _other_headline(first, page) and text_chars("".join(lines[:found])) >= SHORT_BODY_CHARS:
         return lines[:found]
     # The article's own block: the first paragraph's parent for a later <h1> (Chinese CMSs use
     # <h1> for headlines only), two levels up for feed lists (the article's own lists and

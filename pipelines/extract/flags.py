@@ -18,7 +18,14 @@ from pipelines.text.cjk import CJK_CHAR
 if TYPE_CHECKING:
     from .mainblock import MainBlock
 
-__all__ = ["FLAGS", "extraction_flags", "looks_like_login", "looks_like_navigation"]
+__all__ = [
+    "FLAGS",
+    "SHORT_BODY_CHARS",
+    "extraction_flags",
+    "looks_like_login",
+    "looks_like_navigation",
+    "text_chars",
+]
 
 FLAGS = {
     "no_date": "no publication date on the page",
@@ -54,7 +61,8 @@ _REPEAT_SHARE = 0.2
 _MIN_H1_CHARS = 6
 
 
-def _chars(text: str) -> int:
+def text_chars(text: str) -> int:
+    """The characters a body is measured in (:data:`SHORT_BODY_CHARS`): all but white space."""
     return len("".join(text.split()))
 
 
@@ -115,7 +123,7 @@ def extraction_flags(
     encoding_repaired: bool = False,
 ) -> list[str]:
     """The names of the flags (keys of :data:`FLAGS`) that hold for one extracted article, in that order."""
-    chars = _chars("".join(lines))
+    chars = text_chars("".join(lines))
     holds = {
         "no_date": not published,
         "no_author": not authors,

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from .flags import looks_like_login, looks_like_navigation
+from .flags import looks_like_login, looks_like_navigation, text_chars
 
 __all__ = ["MainBlock", "main_block", "recover_lead", "replace_fragment_body"]
 
@@ -33,10 +33,6 @@ _LINE_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6")
 class MainBlock:
     chars: int  # characters (no whitespace) in its paragraphs, link text excluded
     lines: list[str] = field(default_factory=list)  # its paragraphs and headings, spaces collapsed
-
-
-def _chars(text: str) -> int:
-    return len("".join(text.split()))
 
 
 def _norm(text: str) -> str:
@@ -62,7 +58,7 @@ def main_block(tree: Any) -> MainBlock | None:
         parent = p.getparent()
         if parent is None or p in chrome:
             continue
-        own = _chars(visible_text(p)) - sum(_chars(visible_text(a)) for a in p.iter("a"))
+        own = text_chars(visible_text(p)) - sum(text_chars(visible_text(a)) for a in p.iter("a"))
         if own > 0:
             totals[parent] = totals.get(parent, 0) + own
     if not totals:
@@ -81,7 +77,7 @@ def replace_fragment_body(lines: list[str], block: MainBlock | None) -> list[str
     kept: a brief notice beside a long "about us" block is still the article."""
     if block is None or block.chars < MIN_BLOCK_CHARS:
         return None
-    chars = _chars("".join(lines))
+    chars = text_chars("".join(lines))
     if chars >= FRAGMENT_SHARE * block.chars:
         return None
     if chars < FRAGMENT_CHARS or looks_like_navigation(lines) or looks_like_login(lines):
