@@ -7,10 +7,12 @@ from typing import Any
 
 from lxml import etree
 
-__all__ = ["SKIP_TEXT", "line_sources", "text_after", "text_before", "text_owners"]
+__all__ = ["SKIP_TEXT", "VISIBLE_TEXTS", "line_sources", "text_after", "text_before", "text_owners"]
 
 # Elements whose text is never shown as page text.
 SKIP_TEXT = {"script", "style", "noscript", "template"}
+# The texts of the page's body a reader sees, in page order (XPath; scripts and styles left out).
+VISIBLE_TEXTS = "//body//text()[not(ancestor::script)][not(ancestor::style)]"
 # A line is found by its first characters: the node may hold more than the extracted line.
 PROBE_CHARS = 12
 

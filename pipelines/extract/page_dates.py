@@ -28,6 +28,7 @@ from .dates import (
     precision_of,
     zone,
 )
+from .locate import VISIBLE_TEXTS
 from .pagemeta import ARTICLE_TYPES, MODIFIED_KEYS, PUBLISHED_KEYS, PageMeta, has_type
 from .trafilatura_metadata import htmldate_day
 
@@ -222,9 +223,9 @@ def _container(node: Any, marks: re.Pattern[str]) -> Any:
     return None
 
 
-_VISIBLE = "//body//text()[not(ancestor::script)][not(ancestor::style)]"
+_VISIBLE = etree.XPath(VISIBLE_TEXTS)
 # Plain strings where only the text counts: lxml then keeps no parent for each (~20 % cheaper).
-_VISIBLE_STRINGS = etree.XPath(_VISIBLE, smart_strings=False)
+_VISIBLE_STRINGS = etree.XPath(VISIBLE_TEXTS, smart_strings=False)
 # The visible texts holding $number; contains() first, so that libxml2 tests the ancestors of those alone.
 _VISIBLE_HOLDING = etree.XPath(
     "//body//text()[contains(., $number)][not(ancestor::script)][not(ancestor::style)]"
@@ -232,7 +233,7 @@ _VISIBLE_HOLDING = etree.XPath(
 
 
 def _visible_texts(tree: Any) -> list[Any]:
-    return list(tree.xpath(_VISIBLE))
+    return list(_VISIBLE(tree))
 
 
 def _visible_text(tree: Any) -> str:

@@ -25,7 +25,7 @@ from .bylines import (
     strip_byline,
 )
 from .lists import unique
-from .locate import text_after
+from .locate import VISIBLE_TEXTS, text_after
 from .pagemeta import PageMeta
 
 __all__ = [
@@ -168,7 +168,7 @@ def _shown_on(tree: Any) -> Callable[[str], bool]:
 
     def shown(name: str) -> bool:
         if not cache:
-            parts = tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
+            parts = tree.xpath(VISIBLE_TEXTS)
             cache.append(_fold(" ".join(str(t) for t in parts)))
         folded = _fold(name)
         if re.fullmatch(r"[A-Za-z .'’\-]+", name):
