@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import lzma
 import re
 import sys
@@ -33,7 +32,7 @@ from pathlib import Path
 from lxml import html as lxml_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_zh_testpages import Origin, fetch, load_labels
+from build_zh_testpages import Origin, fetch, load_labels, truth_row, write_set
 from show_page import decode
 
 REPO = Path(__file__).resolve().parents[2]
@@ -499,25 +498,11 @@ def main(argv: list[str] | None = None) -> int:
         raw = stored_html(path, fetch(Origin(repo, commit, licence), path, args.mirror_root))
         # mtime=0: the same bytes give the same .gz on every rebuild.
         (pages_dir / f"{page_id}.html.gz").write_bytes(gzip.compress(raw, mtime=0))
-        label = labels.get(page_id, {})
-        authors = label.get("authors") if isinstance(label.get("authors"), list) else []
+        text = body_label(holdout, page_id, raw)
         rows.append(
-            {
-                "id": page_id,
-                "lang": "zh",
-                "url": url,
-                "title": label.get("title"),
-                "date": label.get("date"),
-                "author": "; ".join(str(a) for a in authors) if authors else None,
-                "text": body_label(holdout, page_id, raw),
-                "tags": None,
-                "extra": {"origin": f"{repo}@{commit}:{path}", "licence": licence, "site": label.get("site")},
-            }
+            truth_row(page_id, url, labels.get(page_id, {}), text, f"{repo}@{commit}:{path}", licence)
         )
-    with (out_dir / "truth.jsonl").open("w", encoding="utf-8") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    (out_dir / "README.txt").write_text(readme(holdout), encoding="utf-8")
+    write_set(out_dir, rows, readme(holdout))
     missing = [page_id for page_id, *_ in holdout.pages if page_id not in labels]
     texts = sum(1 for row in rows if row["text"])
     print(f"{len(rows)} pages written to {out_dir}; {len(rows) - len(missing)} labelled, {texts} with a body")

@@ -34,6 +34,7 @@ import sys
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lxml import html as lxml_html
 
@@ -223,6 +224,33 @@ def load_labels(path: Path, dataset: str = NAME) -> dict[str, dict[str, object]]
     return labels
 
 
+def truth_row(
+    page_id: str, url: str | None, label: dict[str, object], text: str | None, origin: str, licence: str
+) -> dict[str, Any]:
+    """A page's row of truth.jsonl: the bench's fields from its hand label, ``text`` the body label."""
+    authors = label.get("authors")
+    names = [str(a) for a in authors] if isinstance(authors, list) else []
+    return {
+        "id": page_id,
+        "lang": "zh",
+        "url": url,
+        "title": label.get("title"),
+        "date": label.get("date"),
+        "author": "; ".join(names) if names else None,
+        "text": text,
+        "tags": None,
+        "extra": {"origin": origin, "licence": licence, "site": label.get("site")},
+    }
+
+
+def write_set(out: Path, rows: list[dict[str, Any]], readme_text: str) -> None:
+    """truth.jsonl and README.txt of a set whose pages are written."""
+    with (out / "truth.jsonl").open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (out / "README.txt").write_text(readme_text, encoding="utf-8")
+
+
 def readme(pages: list[tuple[str, Origin, str, str | None]]) -> str:
     origins = sorted({origin for _, origin, _, _ in pages}, key=lambda o: o.repo)
     lines = [
@@ -273,31 +301,11 @@ def main(argv: list[str] | None = None) -> int:
         raw = fetch(origin, path, args.mirror_root)
         # mtime=0: the same bytes give the same .gz on every rebuild.
         (pages_dir / f"{page_id}.html.gz").write_bytes(gzip.compress(raw, mtime=0))
-        label = labels.get(page_id, {})
-        authors = label.get("authors")
-        if not isinstance(authors, list):
-            authors = []
-        rows.append(
-            {
-                "id": page_id,
-                "lang": "zh",
-                "url": url,
-                "title": label.get("title"),
-                "date": label.get("date"),
-                "author": "; ".join(str(a) for a in authors) if authors else None,
-                "text": netease_body(raw) if page_id in NETEASE_BODY else None,
-                "tags": None,
-                "extra": {
-                    "origin": f"{origin.repo}@{origin.commit}:{path}",
-                    "licence": origin.licence,
-                    "site": SITE_HINTS.get(page_id),
-                },
-            }
-        )
-    with (args.out / "truth.jsonl").open("w", encoding="utf-8") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    (args.out / "README.txt").write_text(readme(PAGES), encoding="utf-8")
+        text = netease_body(raw) if page_id in NETEASE_BODY else None
+        origin_text = f"{origin.repo}@{origin.commit}:{path}"
+        rows.append(truth_row(page_id, url, labels.get(page_id, {}), text, origin_text, origin.licence))
+        rows[-1]["extra"]["site"] = SITE_HINTS.get(page_id)
+    write_set(args.out, rows, readme(PAGES))
     missing = [page_id for page_id, *_ in PAGES if page_id not in labels]
     print(f"{len(rows)} pages written to {args.out}; {len(rows) - len(missing)} labelled", file=sys.stderr)
     return 0
