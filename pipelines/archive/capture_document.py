@@ -40,8 +40,14 @@ _INTEGER_COLUMNS = frozenset({"status"})  # the others are TEXT
 
 # Documents not compacted yet (written by an earlier version, or by a process running one): normally none, so
 # this partial index is a page or two, and finding them at an opening is one indexed read.
-PENDING_INDEX = "idx_captures_document_pending"
-PENDING_WHERE = f"document is not null and substr(document, 1, {len(COMPACT_PREFIX)}) != '{COMPACT_PREFIX}'"
+# Only JSON objects are compacted (anything else is kept as it is, so it is never pending).
+PENDING_INDEX = "idx_captures_document_to_compact"
+PENDING_WHERE = (
+    f"document is not null and substr(document, 1, 1) = '{{' "
+    f"and substr(document, 1, {len(COMPACT_PREFIX)}) != '{COMPACT_PREFIX}'"
+)
+# The index of an earlier version, whose condition also held documents that are no JSON object: dropped.
+OLD_PENDING_INDEXES = ("idx_captures_document_pending",)
 PENDING_INDEX_SQL = f"CREATE INDEX IF NOT EXISTS [{PENDING_INDEX}] ON [captures] (id) WHERE {PENDING_WHERE}"
 
 
@@ -58,23 +64,27 @@ def _column_json(column: str, value: Any) -> str | None:
 
 def compact(document: str | None, row: Mapping[str, Any]) -> str | None:
     """``document`` (JSON text) without the keys whose values ``row`` (the captures row's columns) holds,
-    naming them under FROM_CAPTURE. Anything but a JSON object is returned as it is, so is a compact one."""
+    naming them under FROM_CAPTURE. Anything but a JSON object is returned as it is; a compact one is written
+    with FROM_CAPTURE first (which is how a compact document is found: :data:`PENDING_WHERE`)."""
     if document is None:
         return None
     try:
         described = json.loads(document)
     except ValueError:
         return document
-    if not isinstance(described, dict) or FROM_CAPTURE in described:
+    if not isinstance(described, dict):
         return document
-    taken = [
-        key
-        for key, column in COLUMNS.items()
-        if key in described
-        and column in row
-        and json.dumps(described[key], ensure_ascii=False) == _column_json(column, row[column])
-    ]
-    kept = {key: value for key, value in described.items() if key not in taken}
+    if FROM_CAPTURE in described:  # compact already, with other spacing or key order: written as ours
+        taken, kept = described.pop(FROM_CAPTURE), described
+    else:
+        taken = [
+            key
+            for key, column in COLUMNS.items()
+            if key in described
+            and column in row
+            and json.dumps(described[key], ensure_ascii=False) == _column_json(column, row[column])
+        ]
+        kept = {key: value for key, value in described.items() if key not in taken}
     return json.dumps({FROM_CAPTURE: taken, **kept}, ensure_ascii=False, separators=(",", ":"))
 
 

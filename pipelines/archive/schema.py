@@ -613,6 +613,8 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
     with db.conn:
         for table in TABLES:
             ensure_table(db, table)
+        for old_index in capture_document.OLD_PENDING_INDEXES:
+            db.execute(f"DROP INDEX IF EXISTS [{old_index}]")
         db.execute(capture_document.PENDING_INDEX_SQL)
         rename_old_fts_table(db)
         # A view is recreated only when its definition changed: dropping and creating it anyway bumps the

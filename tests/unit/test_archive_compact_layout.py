@@ -278,3 +278,26 @@ def test_an_index_of_64_bit_buckets_is_converted_in_place_with_the_same_candidat
     assert nd.convert_wide_buckets(db) == 0
     copy = store(db, make_record, "https://c.example.cn/3.html", STORY.replace("，", ","))
     assert db["articles"].get(copy)["cluster_id"] == first
+
+
+def test_documents_compact_cannot_make_are_not_pending_forever(tmp_path: Path) -> None:
+    """A document that is no JSON object stays as it is and is not listed as pending; a compact one written with
+    other key order or spacing is rewritten in ours once, then is compact."""
+    path = str(tmp_path / "archive.db")
+    db = sqlite_utils.Database(path)
+    ensure_db_shape(db)
+    documents = ["[1]", '"text"', '{"a": 1, "from_capture": []}', '{"from_capture": [], "b": 2}']
+    with db.conn:
+        ids = [
+            db.table("captures")
+            .insert({"url": f"file:{n}", "fetched_at": "2024-01-01", "document": d})
+            .last_pk
+            for n, d in enumerate(documents)
+        ]
+    before = {i: capture_document.expand(stored(db, i)) for i in ids}
+    assert capture_document.needs_compacting(db)
+    ensure_db_shape(db)
+    assert not capture_document.needs_compacting(db)
+    assert {i: capture_document.expand(stored(db, i)) for i in ids} == before
+    assert [stored(db, i)["document"] for i in ids[:2]] == documents[:2]
+    assert all(stored(db, i)["document"].startswith(capture_document.COMPACT_PREFIX) for i in ids[2:])
