@@ -18,8 +18,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Exit statuses, the same for every command (README, "Exit statuses").
 EXIT_OK = 0  # the command did its job (a crawl's site-side failures, such as 404 pages, are only counted)
-EXIT_FAILURES = 1  # it did its job, but some of its inputs failed (ingest, reextract, export-warc) or
-# a source is flagged (status)
+EXIT_FAILURES = 1  # it did its job, but some of its inputs failed (ingest, reextract, export-warc), or
+# a source is flagged (status), or the archive needs upgrading (upgrade --check)
 EXIT_USAGE = 2  # a bad option or argument, an unknown source, an invalid sources file
 EXIT_ARCHIVE = 3  # the archive database (or its WARC folder) cannot be opened or written
 EXIT_CRAWL_FAILED = (

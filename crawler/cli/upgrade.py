@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli.options import DB_OPTION, EXIT_FAILURES, ArchiveError
+from crawler.cli.options import DB_OPTION, EXIT_FAILURES, EXIT_OK, ArchiveError
 
 
 @click.command()
@@ -40,7 +40,7 @@ def upgrade(db_path: str, check: bool) -> None:
                 click.echo(f"needed: {step}: {STEPS[step]}")
             if not needed:
                 click.echo("up to date: nothing to do")
-            raise SystemExit(EXIT_FAILURES if needed else 0)
+            raise SystemExit(EXIT_FAILURES if needed else EXIT_OK)
         for line in upgrade_archive(db_path).lines():
             click.echo(line)
     except ArchiveUnavailable as exc:

@@ -19,11 +19,15 @@ from pathlib import Path
 import sqlite_utils
 
 # The steps of an opening that can take long on a large archive, in the order they run, and what each does.
+CAPTURE_DOCUMENTS = "capture documents"
+SEARCH_INDEX = "search index"
+FACET_COUNTS = "facet counts"
+NEAR_DUPLICATES = "near-duplicate index"
 STEPS = {
-    "search index": "the full-text index rebuilt in the current layout (one transaction)",
-    "capture documents": "captures' documents stored without the values their rows hold",
-    "facet counts": "the counts of the articles page, filled from the articles",
-    "near-duplicate index": "the near-duplicate (LSH) index converted or rebuilt, new articles clustered",
+    CAPTURE_DOCUMENTS: "captures' documents stored without the values their rows hold",
+    SEARCH_INDEX: "the full-text index rebuilt in the current layout (one transaction)",
+    FACET_COUNTS: "the counts of the articles page, filled from the articles",
+    NEAR_DUPLICATES: "the near-duplicate (LSH) index converted or rebuilt, new articles clustered",
 }
 
 
@@ -43,8 +47,10 @@ class Upgrade:
 def _is_current(check: Callable[[], bool]) -> bool:
     try:
         return check()
-    except sqlite3.Error:  # a table of that step missing or of an older shape: the step is needed
-        return False
+    except sqlite3.OperationalError as exc:
+        if str(exc).startswith("no such"):  # a table or index of that step missing: the step is needed
+            return False
+        raise
 
 
 def pending_upgrades(path: str) -> list[str]:
@@ -57,6 +63,7 @@ def pending_upgrades(path: str) -> list[str]:
     if not Path(path).is_file():
         raise ArchiveUnavailable(f"{path} does not exist")
     conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    conn.execute("PRAGMA busy_timeout = 30000")  # a writer's commit in progress is waited for, not a failure
     try:
         try:
             conn.execute("select count(*) from sqlite_master").fetchone()
@@ -65,10 +72,10 @@ def pending_upgrades(path: str) -> list[str]:
         db = sqlite_utils.Database(conn)
         # Each step's own predicate, the one its opening step checks before doing anything.
         checks: dict[str, Callable[[], bool]] = {
-            "search index": lambda: search_index_is_up_to_date(db),
-            "capture documents": lambda: not capture_document.needs_compacting(db),
-            "facet counts": lambda: not facet_counts.facet_counts_need_rebuild(db),
-            "near-duplicate index": lambda: clusters_are_up_to_date(db),
+            CAPTURE_DOCUMENTS: lambda: not capture_document.needs_compacting(db),
+            SEARCH_INDEX: lambda: search_index_is_up_to_date(db),
+            FACET_COUNTS: lambda: not facet_counts.facet_counts_need_rebuild(db),
+            NEAR_DUPLICATES: lambda: clusters_are_up_to_date(db),
         }
         return [step for step, check in checks.items() if not _is_current(check)]
     finally:
@@ -79,8 +86,7 @@ def upgrade_archive(path: str) -> Upgrade:
     """Bring the existing archive at ``path`` up to date now: the opening's steps, each timed (only those
     needed). ArchiveUnavailable when it does not exist or cannot be used (not a database, read-only)."""
     from pipelines.archive.schema import ArchiveUnavailable, open_archive
-    from pipelines.dedup.clusters import ensure_clusters
-    from pipelines.dedup.near import tune_for_clustering
+    from pipelines.saving import ArticleSaver
 
     needed = set(pending_upgrades(path))
     began = time.perf_counter()
@@ -90,14 +96,13 @@ def upgrade_archive(path: str) -> Upgrade:
         raise ArchiveUnavailable(f"{path}: cannot use it as the archive: {exc}") from None
     try:
         opened = time.perf_counter() - began
-        steps = [(step, opened) for step in STEPS if step in needed and step != "near-duplicate index"]
+        steps = [(step, opened) for step in STEPS if step in needed and step != NEAR_DUPLICATES]
         if len(steps) > 1:  # one opening did them all: its time, said once
             steps = [(" + ".join(step for step, _ in steps), opened)]
-        if "near-duplicate index" in needed:
+        if NEAR_DUPLICATES in needed:
             started = time.perf_counter()
-            tune_for_clustering(db)
-            ensure_clusters(db)
-            steps.append(("near-duplicate index", time.perf_counter() - started))
+            ArticleSaver(db).open()  # what a writer does on opening: tuned, the index caught up
+            steps.append((NEAR_DUPLICATES, time.perf_counter() - started))
         articles = db.execute("select count(*) from articles").fetchone()[0]
     finally:
         db.close()
