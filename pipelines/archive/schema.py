@@ -1,9 +1,9 @@
 """The archive's schema, declared as data, and ``ensure_db_shape()`` which makes a database match it.
 
 Running ``ensure_db_shape`` is always safe: it creates what is missing, adds columns that later versions
-declare, and never drops stored data. What it rewrites is derived (the search index) or said again in a more
-compact form that reads back the same (``captures.document``: ``capture_document``). New capabilities add
-tables and columns here.
+declare, and never drops stored data. What it rewrites is derived (the search index; the counts kept by
+triggers, ``facet_counts``, rebuilt when damaged) or said again in a more compact form that reads back the
+same (``captures.document``: ``capture_document``). New capabilities add tables and columns here.
 """
 
 from __future__ import annotations

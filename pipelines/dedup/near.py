@@ -280,7 +280,9 @@ def ensure_lsh_table(db: sqlite_utils.Database) -> bool:
     """Create the LSH tables in their current layout. An older layout is replaced and its signature
     forgotten: returns True then, and the index must be rebuilt (``ensure_clusters`` does it). Older
     layouts: a rowid table with an ``id`` column and two indexes (dropped), and the WITHOUT ROWID table with
-    an (article_id) index and no ``dedup_buckets`` (v3: the index is dropped; its rows are rebuilt)."""
+    an (article_id) index and no ``dedup_buckets`` (v3: the index is dropped; its rows are rebuilt). An index
+    of the current layout with 64-bit buckets (v4) is converted where it is (:func:`convert_wide_buckets`) and
+    False returned: every writer passes here first, so no 48-bit row lands beside 64-bit ones."""
     found = dict(
         db.execute(
             "select name, sql from sqlite_master where name in (?, ?, ?)",
