@@ -35,6 +35,8 @@ COLUMNS = {
     "path": "path",
     "source": "source",
 }
+# The captures columns those keys are held in, each once, in a fixed order (for selecting them).
+ROW_COLUMNS = tuple(dict.fromkeys(COLUMNS.values()))
 _JSON_COLUMNS = frozenset({"headers"})
 _INTEGER_COLUMNS = frozenset({"status"})  # the others are TEXT
 
@@ -104,7 +106,8 @@ def expand(row: Mapping[str, Any]) -> dict[str, Any]:
 def compact_stored(db: sqlite_utils.Database, batch: int = 5000) -> int:
     """Compact every stored document that is not yet (the partial index finds them). No commit here: the
     caller holds the transaction. Returns the documents rewritten."""
-    columns = ", ".join(dict.fromkeys(COLUMNS.values()))
+    columns = ", ".join(ROW_COLUMNS)
+    names = ["id", *ROW_COLUMNS, "document"]
     done, last = 0, -1
     while True:
         rows = db.execute(
@@ -114,7 +117,6 @@ def compact_stored(db: sqlite_utils.Database, batch: int = 5000) -> int:
         ).fetchall()
         if not rows:
             return done
-        names = ["id", *dict.fromkeys(COLUMNS.values()), "document"]
         updates = []
         for values in rows:
             row = dict(zip(names, values, strict=True))

@@ -392,13 +392,13 @@ def move_cluster_members(db: sqlite_utils.Database, from_clusters: Iterable[int]
 def set_capture_document(db: sqlite_utils.Database, capture_id: int, document: str) -> None:
     """How the spider described the input of a capture (JSON), so re-extraction can rebuild it; stored
     without the values the row's columns hold (``capture_document.compact``)."""
-    columns = ", ".join(dict.fromkeys(capture_document.COLUMNS.values()))
+    # Read and compacted before the write lock is taken: a captures row's columns never change once written.
+    columns = ", ".join(capture_document.ROW_COLUMNS)
+    found = db.execute(f"select {columns} from captures where id = ?", [capture_id]).fetchone()
+    if found is not None:
+        row = dict(zip(capture_document.ROW_COLUMNS, found, strict=True))
+        document = capture_document.compact(document, row) or document
     with write_transaction(db):
-        cursor = db.execute(f"select {columns} from captures where id = ?", [capture_id])
-        found = cursor.fetchone()
-        if found is not None:
-            row = dict(zip([d[0] for d in cursor.description], found, strict=True))
-            document = capture_document.compact(document, row) or document
         db.execute("update captures set document = ? where id = ?", [document, capture_id])
 
 
@@ -409,7 +409,7 @@ def _capture_values(capture: Mapping[str, Any]) -> dict[str, Any]:
         values["headers"] = json.dumps(dict(values["headers"]), ensure_ascii=False)
     if values.get("document") is not None:
         # A column left out of the insert is stored null.
-        row = {column: values.get(column) for column in capture_document.COLUMNS.values()}
+        row = {column: values.get(column) for column in capture_document.ROW_COLUMNS}
         values["document"] = capture_document.compact(values["document"], row)
     return values
 
@@ -422,11 +422,9 @@ def save_capture(db: sqlite_utils.Database, capture: Mapping[str, Any]) -> int:
 
 def save_captures(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> list[int]:
     """Insert a batch of captures rows (headers already JSON) in one transaction; returns their ids."""
-    ids = []
+    prepared = [_capture_values(values) for values in rows]  # outside the write lock
     with write_transaction(db):
-        for values in rows:
-            ids.append(last_pk(db.table("captures").insert(_capture_values(values))))
-    return ids
+        return [last_pk(db.table("captures").insert(values)) for values in prepared]
 
 
 def warc_file_opened(db: sqlite_utils.Database, name: str, run_id: int | None) -> None:
