@@ -128,30 +128,22 @@ class ArchiveColumnFacet(ColumnFacet):
                 columns.append(column)
                 sources[column] = source_and_config["source"]
         facet_size = self.get_facet_size()
-        sample = None
-        order = columns
+        tail = await self._after_table() if columns else None  # the page's query after its table, read once
         # The combinations kept counted (publish/counts.py), else grouped from the page's rows.
-        rows = await self._kept_rows(columns) if columns else None
+        rows = await self._kept_rows(columns, tail) if columns else None
+        order, sample = columns, None
         if rows is None:
-            from_sql = await self._from_sql() if configs else None
+            from_sql = self._from_sql(tail)
             if from_sql is None:
                 # Unfiltered without kept counts (or not a plain table query): Datasette's per-column queries.
                 return await self._per_column()
-            page_from_sql = from_sql
-            from_sql, order = await self._hinted(from_sql, columns)
-            from_sql, sample = await self._bounded(from_sql, page_from_sql)
-            sql = combinations_sql(order, from_sql)
-            time_limit = self.ds.setting("facet_time_limit_ms") * len(columns)
             try:
-                rows = (
-                    await self.ds.execute(
-                        self.database, sql, self.params, truncate=False, custom_time_limit=time_limit
-                    )
-                ).rows
+                grouped = await self._grouped_rows(columns, from_sql)
             except QueryInterrupted:
                 return [], columns
-            if len(rows) > MAX_COMBINATIONS:
+            if grouped is None:
                 return await self._per_column()
+            rows, order, sample = grouped
         per_column = dict(zip(order, facet_counts(rows, len(order), facet_size + 1), strict=True))
         results = [
             await self._facet_info(column, sources[column], per_column[column], facet_size)
@@ -168,13 +160,30 @@ class ArchiveColumnFacet(ColumnFacet):
             info["type"] = ColumnFacet.type
         return results, timed_out
 
-    async def _kept_rows(self, columns: list[str]) -> list[Any] | None:
+    async def _grouped_rows(
+        self, columns: list[str], from_sql: str
+    ) -> tuple[list[Any], list[str], Any] | None:
+        """The combinations of ``columns`` with their counts grouped from the page's rows (``from_sql``), the
+        order of their columns, and the sample the page was bounded to; None when there are too many
+        combinations (then one query per column serves better). QueryInterrupted past the time limit."""
+        page_from_sql = from_sql
+        from_sql, order = await self._hinted(from_sql, columns)
+        from_sql, sample = await self._bounded(from_sql, page_from_sql)
+        sql = combinations_sql(order, from_sql)
+        time_limit = self.ds.setting("facet_time_limit_ms") * len(columns)
+        result = await self.ds.execute(
+            self.database, sql, self.params, truncate=False, custom_time_limit=time_limit
+        )
+        rows = list(result.rows)
+        return None if len(rows) > MAX_COMBINATIONS else (rows, order, sample)
+
+    async def _kept_rows(self, columns: list[str], tail: str | None) -> list[Any] | None:
         """The combinations of ``columns`` with their counts, read from the kept counts (publish/counts.py)
-        when the page is of the counted table, unfiltered or filtered only by equalities on counted columns,
-        and the facet columns are counted; else None."""
+        when the page (``tail``: its query after the table, :meth:`_after_table`) is of the counted table,
+        unfiltered or filtered only by equalities on counted columns, and the facet columns are counted; else
+        None."""
         if self.table != COUNTED_TABLE or not set(columns) <= set(FACET_COLUMNS):
             return None
-        tail = await self._after_table()
         where = kept_where(tail) if tail is not None else None
         db = self.ds.get_database(self.database)
         if where is None or not await kept_counts_current(db):
@@ -196,9 +205,9 @@ class ArchiveColumnFacet(ColumnFacet):
         prefix = f"select {select_all} from {escape_sqlite(self.table)} "
         return self.sql[len(prefix) :] if self.sql.startswith(prefix) else None
 
-    async def _from_sql(self) -> str | None:
-        """``from <table> where ...`` of the page's query when it is a filtered query of a table."""
-        tail = await self._after_table()
+    def _from_sql(self, tail: str | None) -> str | None:
+        """``from <table> where ...`` of the page's query (``tail``: after the table) when it is a filtered
+        query of a table."""
         if tail is None or not tail.startswith("where "):
             return None
         return f"from {escape_sqlite(self.table)} {tail}"
